@@ -1,0 +1,45 @@
+# Crosswalk: `make run` serves the API with the corpus loaded; `make test` runs the suite.
+# Needs only Python 3.11, make and bash. DATABASE_URL unset -> embedded PostgreSQL in .pgdata/.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DEBUG ?= true
+
+.PHONY: run test lint format fixtures db-stop clean-venv
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_corpus
+	$(PY) manage.py ensure_admin
+	@echo "Crosswalk on http://127.0.0.1:$(PORT)/  (API /api/v1/, admin /admin/, health /healthz)"
+	@trap '[ -z "$$DATABASE_URL" ] && $(PY) -m config.embedded_db stop' EXIT; \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+fixtures: $(VENV)/.installed
+	$(PY) manage.py build_fixtures
+
+db-stop: $(VENV)/.installed
+	$(PY) -m config.embedded_db stop

@@ -1,0 +1,32 @@
+"""One JSON error shape for every 4xx: {"error": {"status", "code", "detail", "fields"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    fields: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        detail = "Invalid input."
+    else:
+        detail = data.get("detail", str(exc)) if isinstance(data, dict) else str(data)
+    code = getattr(exc, "default_code", "error")
+    response.data = {
+        "error": {"status": response.status_code, "code": code, "detail": str(detail), "fields": fields}
+    }
+    return response

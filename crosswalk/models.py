@@ -1,0 +1,370 @@
+"""Domain model: jurisdictions, instruments, provisions with dated texts, topics and mappings."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from crosswalk.querysets import MappingQuerySet, ProvisionQuerySet, ProvisionTextQuerySet
+
+
+class DateRange(Func):
+    """daterange(lower, upper, '[]'): both dates inclusive, NULL upper = open-ended."""
+
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+class Jurisdiction(models.Model):
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class Instrument(models.Model):
+    class Type(models.TextChoices):
+        STATUTE = "statute"
+        REGULATION = "regulation"
+        EXECUTIVE_ORDER = "executive_order", "executive order"
+        RECOMMENDATION = "recommendation"
+        PRINCIPLES = "principles"
+        CODE_OF_CONDUCT = "code_of_conduct", "code of conduct"
+        GUIDELINES = "guidelines"
+        FRAMEWORK = "framework"
+
+    class LegalForce(models.TextChoices):
+        BINDING = "binding"
+        NON_BINDING = "non_binding", "non-binding"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed"
+        IN_FORCE = "in_force", "in force"
+        REVOKED = "revoked"
+        SUPERSEDED = "superseded"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.TextField()
+    short_title = models.CharField(max_length=200)
+    title_original = models.TextField(blank=True)
+    original_language = models.CharField(max_length=8, default="en")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT)
+    issuing_body = models.CharField(max_length=300)
+    instrument_type = models.CharField(max_length=32, choices=Type.choices)
+    legal_force = models.CharField(max_length=16, choices=LegalForce.choices)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    adopted_on = models.DateField(null=True, blank=True)
+    in_force_from = models.DateField(null=True, blank=True)
+    in_force_until = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "Provision", null=True, blank=True, on_delete=models.SET_NULL, related_name="revokes"
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    official_identifier = models.CharField(max_length=300, blank=True)
+    identifiers = models.JSONField(default=dict, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    reuse_terms = models.TextField(blank=True)
+    english_text_status = models.TextField(
+        blank=True, help_text="Legal standing of the English text, e.g. a reference translation."
+    )
+    amended_by = models.JSONField(default=list, blank=True)
+    preamble = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(in_force_until__isnull=True)
+                | Q(in_force_from__isnull=True)
+                | Q(in_force_until__gte=F("in_force_from")),
+                name="instrument_in_force_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | Q(in_force_until__isnull=False),
+                name="instrument_revoked_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_title
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Provision(models.Model):
+    """One addressable unit of an instrument; its words over time live in ProvisionText."""
+
+    class EndReason(models.TextChoices):
+        NONE = "", "—"
+        DELETED = "deleted"
+        REVOKED = "revoked"
+        SUPERSEDED = "superseded"
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="provisions")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveIntegerField(help_text="Document order within the instrument.")
+    kind = models.CharField(max_length=32)
+    number = models.CharField(max_length=64, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    label_original = models.CharField(max_length=200, blank=True)
+    citation = models.CharField(max_length=255, help_text="The source's own reference, verbatim.")
+    eid = models.CharField(max_length=255, help_text="Akoma-Ntoso-style path within the instrument.")
+    public_id = models.CharField(max_length=340, unique=True, editable=False)
+    # Latest dated text, kept in step by crosswalk.corpus so lists and search need no join.
+    heading = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    heading_original = models.TextField(blank=True)
+    text_original = models.TextField(blank=True)
+    original_language = models.CharField(max_length=8, blank=True)
+    in_force_from = models.DateField()
+    in_force_until = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(
+        max_length=16, choices=EndReason.choices, blank=True, default=EndReason.NONE
+    )
+    ended_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="ends"
+    )
+    end_note = models.TextField(blank=True)
+    applies_from = models.DateField(null=True, blank=True)
+    applies_until = models.DateField(null=True, blank=True)
+    application_note = models.TextField(blank=True)
+    application_dates = models.JSONField(
+        default=list, blank=True, help_text="Every date of application with what it applies to."
+    )
+    extra = models.JSONField(default=dict, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="provisions")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("heading", weight="A", config="english")
+        + SearchVector("text", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["search_vector"])
+
+    objects = ProvisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["instrument_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "citation"], name="provision_citation_uniq"),
+            models.UniqueConstraint(fields=["instrument", "eid"], name="provision_eid_uniq"),
+            models.UniqueConstraint(
+                fields=["instrument", "position"],
+                name="provision_position_uniq",
+                # Deferred so a reordering load can move positions within one transaction.
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            # Target of the composite foreign keys that tie a mapping's instruments to its provisions.
+            models.UniqueConstraint(fields=["id", "instrument"], name="provision_id_instrument_uniq"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="provision_not_own_parent"),
+            models.CheckConstraint(condition=~Q(eid=""), name="provision_eid_not_empty"),
+            models.CheckConstraint(condition=~Q(citation=""), name="provision_citation_not_empty"),
+            models.CheckConstraint(
+                condition=Q(in_force_until__isnull=True)
+                | Q(in_force_until__gte=F("in_force_from")),
+                name="provision_in_force_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(applies_until__isnull=True)
+                | Q(applies_from__isnull=True)
+                | Q(applies_until__gte=F("applies_from")),
+                name="provision_applies_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_reason="") | Q(in_force_until__isnull=False),
+                name="provision_end_reason_has_date",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="provision_search_gin"),
+            GinIndex(fields=["citation"], name="provision_citation_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["heading"], name="provision_heading_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["instrument", "kind"], name="provision_instrument_kind"),
+            models.Index(fields=["updated_at"], name="provision_updated_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.short_title} {self.citation}"
+
+    def status_on(self, day: datetime.date) -> str:
+        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or the end reason."""
+        if self.in_force_until is not None and day > self.in_force_until:
+            return self.end_reason or self.EndReason.DELETED
+        if day < self.in_force_from:
+            return "not_yet_in_force"
+        if self.applies_from is not None and day < self.applies_from:
+            return "not_yet_applicable"
+        if self.applies_until is not None and day > self.applies_until:
+            return "no_longer_applicable"
+        return "in_force"
+
+    @property
+    def status_today(self) -> str:
+        return self.status_on(timezone.localdate())
+
+
+class ProvisionText(models.Model):
+    """What a provision said during [valid_from, valid_until] (both inclusive; NULL = still)."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="texts")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    heading = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    heading_original = models.TextField(blank=True)
+    text_original = models.TextField(blank=True)
+    original_language = models.CharField(max_length=8, blank=True)
+    changed_by = models.TextField(blank=True, help_text="The act (and its point) that made this text.")
+    source_file = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = ProvisionTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provision_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "valid_from"], name="text_valid_from_uniq"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="text_valid_range",
+            ),
+            ExclusionConstraint(
+                name="text_periods_no_overlap",
+                expressions=[
+                    ("provision", RangeOperators.EQUAL),
+                    (
+                        DateRange("valid_from", "valid_until", RangeBoundary(True, True)),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        until = self.valid_until.isoformat() if self.valid_until else "…"
+        return f"{self.provision_id} {self.valid_from.isoformat()}–{until}"
+
+
+class Mapping(models.Model):
+    """A curated relationship, read "source is <relationship> target" (NIST IR 8477 STRM)."""
+
+    class Relationship(models.TextChoices):
+        EQUAL = "equal"
+        SUBSET_OF = "subset_of", "subset of"
+        SUPERSET_OF = "superset_of", "superset of"
+        INTERSECTS_WITH = "intersects_with", "intersects with"
+        NOT_RELATED = "not_related", "not related"
+
+    class RationaleType(models.TextChoices):
+        SYNTACTIC = "syntactic"
+        SEMANTIC = "semantic"
+        FUNCTIONAL = "functional"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        IN_REVIEW = "in_review", "in review"
+        PUBLISHED = "published"
+        RETIRED = "retired"
+
+    class Provenance(models.TextChoices):
+        CURATED = "curated"
+        IMPORTED = "imported"
+        SUGGESTION = "suggestion", "accepted suggestion"
+        SEED = "seed", "seed curation"
+
+    source = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="outgoing_mappings")
+    target = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="incoming_mappings")
+    # Denormalised so the database can check "different instruments"; composite foreign keys
+    # (migration 0002) keep them equal to the provisions' own instruments.
+    source_instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    target_instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    strength = models.PositiveSmallIntegerField(null=True, blank=True)
+    rationale_type = models.CharField(max_length=12, choices=RationaleType.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    provenance = models.CharField(max_length=12, choices=Provenance.choices, default="curated")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    source_text = models.ForeignKey(
+        ProvisionText, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_text = models.ForeignKey(
+        ProvisionText, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = MappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=F("target")), name="mapping_not_self"),
+            models.CheckConstraint(
+                condition=~Q(source_instrument=F("target_instrument")),
+                name="mapping_different_instruments",
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__isnull=True) | Q(strength__gte=1, strength__lte=10),
+                name="mapping_strength_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | Q(reviewer__isnull=False, published_at__isnull=False),
+                name="mapping_published_reviewed",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target"],
+                condition=~Q(status="retired"),
+                name="mapping_pair_uniq_live",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source_instrument", "target_instrument", "status"]),
+            models.Index(fields=["updated_at"], name="mapping_updated_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
