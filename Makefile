@@ -28,7 +28,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	@trap '[ -z "$$DATABASE_URL" ] && $(PY) -m config.embedded_db stop' EXIT; \
+	  $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

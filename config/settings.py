@@ -115,7 +115,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 CORPUS_FIXTURES_DIR = Path(env_str("CORPUS_FIXTURES_DIR", str(BASE_DIR / "fixtures" / "corpus")))
-SHARED_SOURCES_DIR = Path(env_str("SHARED_SOURCES_DIR", str(BASE_DIR.parent / "shared" / "sources")))
+SHARED_SOURCES_DIR = Path(
+    env_str("SHARED_SOURCES_DIR", str(BASE_DIR.parent / "shared" / "sources"))
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -46,7 +46,15 @@ class ProvisionTextInline(admin.StackedInline):
 
 @admin.register(Provision)
 class ProvisionAdmin(SimpleHistoryAdmin):
-    list_display = ["public_id", "citation", "kind", "heading_short", "in_force_from", "in_force_until", "applies_from"]
+    list_display = [
+        "public_id",
+        "citation",
+        "kind",
+        "heading_short",
+        "in_force_from",
+        "in_force_until",
+        "applies_from",
+    ]
     list_filter = ["instrument", "kind", "end_reason"]
     list_select_related = ["instrument"]
     search_fields = ["public_id", "citation", "heading", "text", "text_original"]
@@ -75,7 +83,14 @@ class MappingAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["source", "target"]
     search_fields = ["source__public_id", "target__public_id", "rationale"]
     exclude = ["source_instrument", "target_instrument"]
-    readonly_fields = ["version", "published_at", "author", "reviewer", "source_text", "target_text"]
+    readonly_fields = [
+        "version",
+        "published_at",
+        "author",
+        "reviewer",
+        "source_text",
+        "target_text",
+    ]
 
     def save_model(self, request: HttpRequest, obj: Mapping, form: object, change: bool) -> None:
         obj.source_instrument_id = obj.source.instrument_id

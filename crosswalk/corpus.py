@@ -1,4 +1,4 @@
-"""The corpus in fixtures/: writing it, validating it, loading it idempotently, verifying the database.
+"""The corpus in fixtures/: write, validate, load idempotently, and verify the database against it.
 
 A fixture file is one instrument in the normalised shape the importers produce. Loading
 compares each provision with what the database holds and writes only what differs, one
@@ -69,7 +69,9 @@ def read_fixtures(directory: Path) -> tuple[dict[str, str], list[tuple[str, Raw]
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise CorpusError(MANIFEST, None, f"cannot read the manifest in {directory}: {exc}") from exc
+        raise CorpusError(
+            MANIFEST, None, f"cannot read the manifest in {directory}: {exc}"
+        ) from exc
     docs = []
     for slug in manifest["instruments"]:
         name = f"{slug}.json"
@@ -110,7 +112,9 @@ def validate(file: str, doc: Raw, jurisdictions: dict[str, str]) -> None:
         citation = p.get("citation")
         if not isinstance(citation, str) or not citation:
             raise CorpusError(file, repr(citation), "provision without a citation")
-        lacking = [key for key in [*PROVISION_FIELDS, "parent", "ended_by", "texts"] if key not in p]
+        lacking = [
+            key for key in [*PROVISION_FIELDS, "parent", "ended_by", "texts"] if key not in p
+        ]
         if lacking:
             raise CorpusError(file, citation, f"lacks {', '.join(lacking)}")
         if citation in citations:
@@ -203,7 +207,9 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
         jurisdiction.name = jurisdiction_name
         jurisdiction.save()
 
-    instrument = Instrument.objects.select_related("jurisdiction", "revoked_by").filter(slug=slug).first()
+    instrument = (
+        Instrument.objects.select_related("jurisdiction", "revoked_by").filter(slug=slug).first()
+    )
     if instrument is None or instrument_snapshot(instrument) != info:
         instrument = instrument or Instrument(slug=slug)
         for key in INSTRUMENT_FIELDS:
@@ -275,9 +281,7 @@ def corpus_load(directory: Path, *, progress: Callable[[str], None] = print) -> 
             file=file, doc=doc, jurisdiction_name=jurisdictions[doc["instrument"]["jurisdiction"]]
         )
         state = (
-            f"{report.created} created, {report.updated} updated"
-            if report.wrote
-            else "unchanged"
+            f"{report.created} created, {report.updated} updated" if report.wrote else "unchanged"
         )
         progress(f"[{index}/{len(docs)}] {report.slug}: {report.provisions} provisions, {state}")
         reports.append(report)

@@ -140,7 +140,9 @@ class Provision(models.Model):
     label = models.CharField(max_length=200, blank=True)
     label_original = models.CharField(max_length=200, blank=True)
     citation = models.CharField(max_length=255, help_text="The source's own reference, verbatim.")
-    eid = models.CharField(max_length=255, help_text="Akoma-Ntoso-style path within the instrument.")
+    eid = models.CharField(
+        max_length=255, help_text="Akoma-Ntoso-style path within the instrument."
+    )
     public_id = models.CharField(max_length=340, unique=True, editable=False)
     # Latest dated text, kept in step by crosswalk.corpus so lists and search need no join.
     heading = models.TextField(blank=True)
@@ -180,7 +182,9 @@ class Provision(models.Model):
     class Meta:
         ordering = ["instrument_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "citation"], name="provision_citation_uniq"),
+            models.UniqueConstraint(
+                fields=["instrument", "citation"], name="provision_citation_uniq"
+            ),
             models.UniqueConstraint(fields=["instrument", "eid"], name="provision_eid_uniq"),
             models.UniqueConstraint(
                 fields=["instrument", "position"],
@@ -188,8 +192,10 @@ class Provision(models.Model):
                 # Deferred so a reordering load can move positions within one transaction.
                 deferrable=models.Deferrable.DEFERRED,
             ),
-            # Target of the composite foreign keys that tie a mapping's instruments to its provisions.
-            models.UniqueConstraint(fields=["id", "instrument"], name="provision_id_instrument_uniq"),
+            # Target of the composite foreign keys tying a mapping's instruments to its provisions.
+            models.UniqueConstraint(
+                fields=["id", "instrument"], name="provision_id_instrument_uniq"
+            ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="provision_not_own_parent"),
             models.CheckConstraint(condition=~Q(eid=""), name="provision_eid_not_empty"),
             models.CheckConstraint(condition=~Q(citation=""), name="provision_citation_not_empty"),
@@ -211,7 +217,9 @@ class Provision(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="provision_search_gin"),
-            GinIndex(fields=["citation"], name="provision_citation_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(
+                fields=["citation"], name="provision_citation_trgm", opclasses=["gin_trgm_ops"]
+            ),
             GinIndex(fields=["heading"], name="provision_heading_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["instrument", "kind"], name="provision_instrument_kind"),
             models.Index(fields=["updated_at"], name="provision_updated_at"),
@@ -221,7 +229,7 @@ class Provision(models.Model):
         return f"{self.instrument.short_title} {self.citation}"
 
     def status_on(self, day: datetime.date) -> str:
-        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or the end reason."""
+        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended."""
         if self.in_force_until is not None and day > self.in_force_until:
             return self.end_reason or self.EndReason.DELETED
         if day < self.in_force_from:
@@ -248,7 +256,9 @@ class ProvisionText(models.Model):
     heading_original = models.TextField(blank=True)
     text_original = models.TextField(blank=True)
     original_language = models.CharField(max_length=8, blank=True)
-    changed_by = models.TextField(blank=True, help_text="The act (and its point) that made this text.")
+    changed_by = models.TextField(
+        blank=True, help_text="The act (and its point) that made this text."
+    )
     source_file = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -257,7 +267,9 @@ class ProvisionText(models.Model):
     class Meta:
         ordering = ["provision_id", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["provision", "valid_from"], name="text_valid_from_uniq"),
+            models.UniqueConstraint(
+                fields=["provision", "valid_from"], name="text_valid_from_uniq"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="text_valid_range",
@@ -306,8 +318,12 @@ class Mapping(models.Model):
         SUGGESTION = "suggestion", "accepted suggestion"
         SEED = "seed", "seed curation"
 
-    source = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="outgoing_mappings")
-    target = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="incoming_mappings")
+    source = models.ForeignKey(
+        Provision, on_delete=models.PROTECT, related_name="outgoing_mappings"
+    )
+    target = models.ForeignKey(
+        Provision, on_delete=models.PROTECT, related_name="incoming_mappings"
+    )
     # Denormalised so the database can check "different instruments"; composite foreign keys
     # (migration 0002) keep them equal to the provisions' own instruments.
     source_instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")

@@ -27,6 +27,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = data.get("detail", str(exc)) if isinstance(data, dict) else str(data)
     code = getattr(exc, "default_code", "error")
     response.data = {
-        "error": {"status": response.status_code, "code": code, "detail": str(detail), "fields": fields}
+        "error": {
+            "status": response.status_code,
+            "code": code,
+            "detail": str(detail),
+            "fields": fields,
+        }
     }
     return response

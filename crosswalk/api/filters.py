@@ -22,7 +22,10 @@ class StrictFilterSet(django_filters.FilterSet):
         unknown = sorted(set(self.data) - allowed)
         if unknown:
             raise ValidationError(
-                {name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."] for name in unknown}
+                {
+                    name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
+                    for name in unknown
+                }
             )
         if not self.is_valid():
             raise ValidationError(self.errors)
@@ -31,7 +34,9 @@ class StrictFilterSet(django_filters.FilterSet):
 
 class InstrumentFilter(StrictFilterSet):
     jurisdiction = django_filters.CharFilter(field_name="jurisdiction__code")
-    type = django_filters.ChoiceFilter(field_name="instrument_type", choices=Instrument.Type.choices)
+    type = django_filters.ChoiceFilter(
+        field_name="instrument_type", choices=Instrument.Type.choices
+    )
     legal_force = django_filters.ChoiceFilter(choices=Instrument.LegalForce.choices)
     status = django_filters.ChoiceFilter(choices=Instrument.Status.choices)
 

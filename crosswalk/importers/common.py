@@ -203,7 +203,12 @@ def default_label(kind: str, number: str | None) -> str:
 
 
 def end_provisions(
-    provisions: list[Raw], refs: set[str], *, last_day: datetime.date, reason: str, note: str,
+    provisions: list[Raw],
+    refs: set[str],
+    *,
+    last_day: datetime.date,
+    reason: str,
+    note: str,
     ended_by: str | None = None,
 ) -> None:
     """Mark provisions as ending after `last_day`; their last text ends with them."""

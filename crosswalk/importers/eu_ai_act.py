@@ -176,10 +176,15 @@ def build(sources_dir: Path) -> Raw:
                 )
             )
         if after is not None:
-            heading, text = _heading(CONSOLIDATED_FILE, after), text_of(CONSOLIDATED_FILE, after, "text")
+            heading, text = (
+                _heading(CONSOLIDATED_FILE, after),
+                text_of(CONSOLIDATED_FILE, after, "text"),
+            )
             if before is None or (heading, text) != (texts[0]["heading"], texts[0]["text"]):
                 if texts:
-                    texts[0]["valid_until"] = (OMNIBUS_IN_FORCE - datetime.timedelta(days=1)).isoformat()
+                    texts[0]["valid_until"] = (
+                        OMNIBUS_IN_FORCE - datetime.timedelta(days=1)
+                    ).isoformat()
                 texts.append(
                     dated_text(
                         valid_from=OMNIBUS_IN_FORCE,
@@ -249,7 +254,10 @@ def build(sources_dir: Path) -> Raw:
             "2026-07-27 after Regulation (EU) 2026/1744. Recitals are not part of a consolidated "
             "version and carry on unchanged. Dates of application follow Article 113 as amended."
         ),
-        sources=[source_record(sources_dir, OJ_FILE), source_record(sources_dir, CONSOLIDATED_FILE)],
+        sources=[
+            source_record(sources_dir, OJ_FILE),
+            source_record(sources_dir, CONSOLIDATED_FILE),
+        ],
     )
     return assemble(instrument, provisions)
 
@@ -267,6 +275,5 @@ def _containers_apply_from_earliest_part(provisions: list[Raw]) -> None:
     for p in reversed(provisions):
         parent = by_ref.get(p["parent"]) if p["parent"] else None
         if parent is not None and p["applies_from"] < parent["applies_from"]:
-            if parent["kind"] != "recital":
-                parent["applies_from"] = p["applies_from"]
-                parent["application_note"] = "Applies in part from this date; see its parts."
+            parent["applies_from"] = p["applies_from"]
+            parent["application_note"] = "Applies in part from this date; see its parts."

@@ -33,7 +33,9 @@ def segment(p: Raw) -> tuple[str, bool]:
     if p["kind"] == "supplementary":
         return "suppl", True
     seg = f"{PREFIX.get(p['kind'], p['kind'])}_{norm_number(p.get('number') or p['ref'])}"
-    rooted = p["kind"] in {"chapter"} or (p["kind"] == "article" and (p["parent"] or "Chapter").startswith("Chapter"))
+    rooted = p["kind"] in {"chapter"} or (
+        p["kind"] == "article" and (p["parent"] or "Chapter").startswith("Chapter")
+    )
     return seg, rooted
 
 
@@ -46,7 +48,9 @@ def build(sources_dir: Path) -> Raw:
     for p in raws:
         ref = p["ref"]
         parent = p.get("parent")
-        chapter_of[ref] = ref if p["kind"] == "chapter" else chapter_of.get(parent) if parent else None
+        chapter_of[ref] = (
+            ref if p["kind"] == "chapter" else chapter_of.get(parent) if parent else None
+        )
         start = FULLY_IN_FORCE if chapter_of[ref] in LATER_CHAPTERS else PROMULGATED
         heading = text_of(FILE, p, "title_en")
         provisions.append(
@@ -55,7 +59,9 @@ def build(sources_dir: Path) -> Raw:
                 eid=eids[ref],
                 kind=p["kind"],
                 number=p.get("number"),
-                label=p.get("label_en") or p.get("heading_en") or default_label(p["kind"], p.get("number")),
+                label=p.get("label_en")
+                or p.get("heading_en")
+                or default_label(p["kind"], p.get("number")),
                 label_original=p.get("label_ja") or p.get("heading_ja") or "",
                 parent=parent,
                 in_force_from=start,

@@ -97,7 +97,7 @@ def build(sources_dir: Path) -> Raw:
         source_url="https://www.meti.go.jp/shingikai/mono_info_service/ai_shakai_jisso/",
         reuse_terms=(
             "Japanese government publication; reusable under the Government of Japan Standard "
-            "Terms of Use (CC BY 4.0-compatible) with attribution — verify on the ministries' sites."
+            "Terms of Use (CC BY 4.0-compatible) with attribution; verify on the ministries' sites."
         ),
         english_text_status=info["language"],
         notes=(

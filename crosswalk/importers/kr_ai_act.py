@@ -82,12 +82,16 @@ def build(sources_dir: Path) -> Raw:
                     changed_by=ENACTED,
                     source_file=FILE,
                 ),
-                dated_text(valid_from=AMENDMENT_EFFECTIVE, valid_until=None, changed_by=AMENDED, **current),
+                dated_text(
+                    valid_from=AMENDMENT_EFFECTIVE, valid_until=None, changed_by=AMENDED, **current
+                ),
             ]
         else:
             start = AMENDMENT_EFFECTIVE if "text_ko_earlier_phase" in p else stated
             changed_by = AMENDED if start == AMENDMENT_EFFECTIVE else ENACTED
-            texts = [dated_text(valid_from=start, valid_until=None, changed_by=changed_by, **current)]
+            texts = [
+                dated_text(valid_from=start, valid_until=None, changed_by=changed_by, **current)
+            ]
         extra = {
             key: p[key]
             for key in ("notes_ko", "notes_en", "in_force_note", "effective_date_notes_ko")

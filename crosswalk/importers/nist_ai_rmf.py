@@ -27,7 +27,12 @@ def segment(p: Raw) -> tuple[str, bool]:
     kind = p["kind"]
     if kind == "function":
         return f"fn_{norm_number(p['ref'])}", True
-    prefix = {"section": "sec", "characteristic": "char", "category": "cat", "subcategory": "subcat"}
+    prefix = {
+        "section": "sec",
+        "characteristic": "char",
+        "category": "cat",
+        "subcategory": "subcat",
+    }
     return f"{prefix.get(kind, kind)}_{norm_number(p['number'])}", kind == "section"
 
 
@@ -72,7 +77,9 @@ def build(sources_dir: Path) -> Raw:
         official_identifier=f"{info['publication']}; DOI {info['doi']}",
         identifiers={"publication": info["publication"], "doi": info["doi"]},
         source_url="https://nvlpubs.nist.gov/nistpubs/ai/NIST.AI.100-1.pdf",
-        reuse_terms="US federal government work, public domain in the United States (17 U.S.C. § 105).",
+        reuse_terms=(
+            "US federal government work, public domain in the United States (17 U.S.C. § 105)."
+        ),
         notes=f"{info['legal_status']}. Scope: {info['scope_of_this_file']}.",
         sources=[source_record(sources_dir, FILE)],
     )

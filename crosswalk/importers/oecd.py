@@ -118,7 +118,10 @@ def build(sources_dir: Path) -> Raw:
         adopted_on=ADOPTED.isoformat(),
         in_force_from=ADOPTED.isoformat(),
         official_identifier=info["reference"],
-        identifiers={"reference": info["reference"], "dates_and_references": info["dates_and_references"]},
+        identifiers={
+            "reference": info["reference"],
+            "dates_and_references": info["dates_and_references"],
+        },
         source_url="https://legalinstruments.oecd.org/en/instruments/OECD-LEGAL-0449",
         reuse_terms=(
             "© OECD. OECD legal instruments may be reproduced and distributed free of charge "
@@ -127,7 +130,11 @@ def build(sources_dir: Path) -> Raw:
         ),
         amended_by=[
             {"date": "2023-11-08", "reference": "C(2023)151", "what": "definition of 'AI system'"},
-            {"date": "2024-05-03", "reference": "C/MIN(2024)16/FINAL", "what": "Ministerial Council Meeting revision"},
+            {
+                "date": "2024-05-03",
+                "reference": "C/MIN(2024)16/FINAL",
+                "what": "Ministerial Council Meeting revision",
+            },
         ],
         notes=(
             "2019 text valid 2019-05-22 to 2024-05-02; amended text from 2024-05-03. The 2023 "

@@ -24,9 +24,21 @@ from crosswalk.importers.common import (
     text_of,
 )
 
-ORDERS = ["14148", "14110", "14179", "14318", "14319", "14320", "14355", "14363", "14365", "14409", "14434"]
+ORDERS = [
+    "14148",
+    "14110",
+    "14179",
+    "14318",
+    "14319",
+    "14320",
+    "14355",
+    "14363",
+    "14365",
+    "14409",
+    "14434",
+]
 REVOCATIONS = {"14110": ("14148", "Sec. 2(ggg)", datetime.date(2025, 1, 20))}
-# Federal Register documents for the White House releases (SOURCES.md C; page for 14320 unconfirmed).
+# FR documents of the White House releases (SOURCES.md C; the FR page of 14320 is unconfirmed).
 FR_DOCS = {
     "14318": "2025-14212",
     "14319": "2025-14217",
@@ -146,4 +158,3 @@ def _eid_of(sources_dir: Path, number: str, citation: str) -> str:
     if citation not in eids:
         raise SourceError(file, citation, "revoking provision not found")
     return eids[citation]
-

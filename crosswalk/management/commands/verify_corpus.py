@@ -24,5 +24,7 @@ class Command(BaseCommand):
         for line in differences[:200]:
             self.stderr.write(line)
         if differences:
-            raise CommandError(f"{len(differences)} difference(s) between the database and {fixtures}")
+            raise CommandError(
+                f"{len(differences)} difference(s) between the database and {fixtures}"
+            )
         self.stdout.write(self.style.SUCCESS("The database matches the corpus fixtures."))
