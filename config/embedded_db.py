@@ -11,19 +11,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_PGDATA", BASE_DIR / ".pgdata"))
 
 
+def _pgserver():  # imported late: settings with DATABASE_URL set never need it
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (root, containers); harmless here.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    return pgserver
+
+
 def embedded_database_url() -> str:
     """Start (or reuse) the embedded server and return its URL.
 
     The server outlives this process (cleanup_mode=None) so that `make run`, `manage.py` and the
     test suite share one data folder; `python -m config.embedded_db stop` stops it cleanly.
     """
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (root, containers); harmless here.
-        warnings.simplefilter("ignore")
-        import pgserver
-
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(DATA_DIR, cleanup_mode=None)
+    server = _pgserver().get_server(DATA_DIR, cleanup_mode=None)
     return server.get_uri()
 
 
@@ -31,13 +35,20 @@ def stop() -> None:
     """Stop the embedded server if it runs (pg_ctl stop, fast mode)."""
     import subprocess
 
-    from pgserver._commands import POSTGRES_BIN_PATH
-
     if not (DATA_DIR / "postmaster.pid").exists():
         return
     user = ["runuser", "-u", "pgserver", "--"] if os.geteuid() == 0 else []
     subprocess.run(
-        [*user, str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(DATA_DIR), "-m", "fast", "-w", "stop"],
+        [
+            *user,
+            str(_pgserver()._commands.POSTGRES_BIN_PATH / "pg_ctl"),
+            "-D",
+            str(DATA_DIR),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ],
         check=False,
         capture_output=True,
     )
