@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= true
+# Stops the embedded PostgreSQL however the command ends (exit, Ctrl-C, kill).
+STOP_EMBEDDED_DB_ON_EXIT = stop() { [ -n "$$DATABASE_URL" ] || $(PY) -m config.embedded_db stop; }; \
+  trap stop EXIT; trap 'exit 130' INT; trap 'exit 143' TERM;
 
 .PHONY: run test lint format fixtures db-stop clean-venv
 
@@ -22,14 +25,12 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_corpus
 	$(PY) manage.py ensure_admin
 	@echo "Crosswalk on http://127.0.0.1:$(PORT)/  (API /api/v1/, admin /admin/, health /healthz)"
-	@trap '[ -z "$$DATABASE_URL" ] && $(PY) -m config.embedded_db stop' EXIT; \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(STOP_EMBEDDED_DB_ON_EXIT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	@trap '[ -z "$$DATABASE_URL" ] && $(PY) -m config.embedded_db stop' EXIT; \
-	  $(VENV)/bin/pytest
+	@$(STOP_EMBEDDED_DB_ON_EXIT) $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
