@@ -133,3 +133,29 @@ def test_dated_text_range(db):
 
 def test_revoked_instrument_needs_an_end_date(db):
     violates(lambda: Instrument.objects.filter(slug="us-eo-14179").update(status="revoked"))
+
+
+def test_provision_is_not_its_own_parent(db):
+    art_5 = Provision.objects.get(public_id="eu-ai-act:art_5")
+    violates(lambda: Provision.objects.filter(pk=art_5.pk).update(parent=art_5.pk))
+
+
+def test_provision_applies_range(db):
+    violates(
+        lambda: Provision.objects.filter(public_id="eu-ai-act:art_5").update(
+            applies_until=D(2020, 1, 1)
+        )
+    )
+
+
+def test_two_dated_texts_never_start_on_one_day(db):
+    art_5 = Provision.objects.get(public_id="eu-ai-act:art_5")
+    violates(
+        lambda: ProvisionText.objects.create(
+            provision=art_5, valid_from=art_5.texts.first().valid_from, text="x"
+        )
+    )
+
+
+def test_instrument_slug_unique(db):
+    violates(lambda: Instrument.objects.filter(slug="us-eo-14179").update(slug="us-eo-14110"))
