@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "crosswalk",
 ]
@@ -119,13 +122,55 @@ SHARED_SOURCES_DIR = Path(
     env_str("SHARED_SOURCES_DIR", str(BASE_DIR.parent / "shared" / "sources"))
 )
 
+# Anonymous read of published data, only when the operator turns it on.
+PUBLIC_READ = env_bool("PUBLIC_READ", False)
+
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crosswalk.api.authentication.PartnerAPIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["crosswalk.api.permissions.CanReadAPI"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "crosswalk.api.throttling.PartnerKeyThrottle",
+        "crosswalk.api.throttling.PublicReadThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": env_str("THROTTLE_PARTNER_RATE", "10000/hour"),
+        "public": env_str("THROTTLE_PUBLIC_RATE", "1000/hour"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "crosswalk.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["crosswalk.api.renderers.ORJSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crosswalk.api.exceptions.exception_handler",
+}
+API_MAX_PAGE_SIZE = 500
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Crosswalk API",
+    "DESCRIPTION": (
+        "Provision-level comparison of AI rules across jurisdictions. Read access with an API "
+        "key (`Authorization: Api-Key <key>`), a staff session, or anonymously when the operator "
+        "enables public read. Filters are strict: an unknown query parameter or a malformed value "
+        "is a 400 naming the problem."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from crosswalk.querysets import MappingQuerySet, ProvisionQuerySet, ProvisionTextQuerySet
@@ -384,3 +385,30 @@ class Mapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
+
+
+class Organisation(models.Model):
+    """A partner agency that holds API keys."""
+
+    name = models.CharField(max_length=200, unique=True)
+    contact_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerAPIKey(AbstractAPIKey):
+    """A hashed API key of a partner agency: shown once, revocable, last use recorded."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "partner API key"
+        verbose_name_plural = "partner API keys"

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime
+import re
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
+from django.utils import timezone
+
+# Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def _open_until(field: str, day: datetime.date) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": day})
+
+
+def in_force_q(day: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}in_force_from__lte": day}) & _open_until(f"{prefix}in_force_until", day)
+
+
+def applicable_q(day: datetime.date, prefix: str = "") -> Q:
+    started = Q(**{f"{prefix}applies_from__isnull": True}) | Q(
+        **{f"{prefix}applies_from__lte": day}
+    )
+    return in_force_q(day, prefix) & started & _open_until(f"{prefix}applies_until", day)
 
 
 class ProvisionTextQuerySet(models.QuerySet):
@@ -21,16 +38,38 @@ class ProvisionTextQuerySet(models.QuerySet):
 class ProvisionQuerySet(models.QuerySet):
     def in_force_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Part of the law on `day` (applicable or not), each with that day's text."""
-        return self.filter(
-            Q(in_force_from__lte=day) & _open_until("in_force_until", day)
-        ).with_text_on(day)
+        return self.filter(in_force_q(day)).with_text_on(day)
 
     def as_of(self, day: datetime.date) -> ProvisionQuerySet:
         """In force and applicable on `day`, each with that day's text."""
+        return self.filter(applicable_q(day)).with_text_on(day)
+
+    def with_status(self, status: str, *, on: datetime.date | None = None) -> ProvisionQuerySet:
+        """Provisions whose status on `on` (default today) is `status`; see Provision.status_on."""
+        day = on or timezone.localdate()
+        if status == "in_force":
+            return self.filter(applicable_q(day))
+        if status == "not_yet_in_force":
+            return self.filter(in_force_from__gt=day)
+        if status == "not_yet_applicable":
+            return self.filter(in_force_q(day), applies_from__gt=day)
+        if status == "no_longer_applicable":
+            return self.filter(in_force_q(day), applies_until__lt=day)
+        return self.filter(in_force_until__lt=day, end_reason=status)
+
+    def search(self, text: str) -> ProvisionQuerySet:
+        """Ranked full-text search over heading and text; Japanese and Korean by substring."""
+        query = SearchQuery(text, config="english", search_type="websearch")
+        if CJK.search(text):
+            return self.filter(
+                Q(text_original__icontains=text)
+                | Q(heading_original__icontains=text)
+                | Q(search_vector=query)
+            )
         return (
-            self.in_force_on(day)
-            .filter(Q(applies_from__isnull=True) | Q(applies_from__lte=day))
-            .filter(_open_until("applies_until", day))
+            self.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "instrument_id", "position")
         )
 
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
@@ -53,3 +92,32 @@ class ProvisionQuerySet(models.QuerySet):
 class MappingQuerySet(models.QuerySet):
     def published(self) -> MappingQuerySet:
         return self.filter(status="published")
+
+    def visible(self, *, drafts: bool) -> MappingQuerySet:
+        """Everything for staff; published mappings for everyone else."""
+        return self if drafts else self.published()
+
+    def touching_instrument(self, slug: str) -> MappingQuerySet:
+        return self.filter(Q(source_instrument__slug=slug) | Q(target_instrument__slug=slug))
+
+    def touching_provision(self, public_id: str) -> MappingQuerySet:
+        return self.filter(Q(source__public_id=public_id) | Q(target__public_id=public_id))
+
+    def between(self, first_id: int, second_id: int) -> MappingQuerySet:
+        """Mappings between two instruments, stored in either direction."""
+        return self.filter(
+            Q(source_instrument_id=first_id, target_instrument_id=second_id)
+            | Q(source_instrument_id=second_id, target_instrument_id=first_id)
+        )
+
+    def with_topic(self, slug: str) -> MappingQuerySet:
+        return self.filter(Q(source__topics__slug=slug) | Q(target__topics__slug=slug)).distinct()
+
+    def as_of(self, day: datetime.date) -> MappingQuerySet:
+        """Both provisions in force and applicable on `day`."""
+        return self.filter(applicable_q(day, "source__"), applicable_q(day, "target__"))
+
+    def for_api_list(self) -> MappingQuerySet:
+        return self.select_related(
+            "source__instrument", "target__instrument", "source_text", "target_text"
+        )

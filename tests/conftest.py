@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
+
+from crosswalk.models import Organisation, PartnerAPIKey
 
 SOURCES = Path(settings.SHARED_SOURCES_DIR)
 
@@ -21,8 +24,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def api(db) -> APIClient:
+def partner_key(db) -> str:
+    organisation = Organisation.objects.create(name="Test partner agency")
+    _, key = PartnerAPIKey.objects.create_key(name="tests", organisation=organisation)
+    return key
+
+
+@pytest.fixture
+def api(partner_key) -> APIClient:
+    """A partner agency's client: reads published data with its API key."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {partner_key}")
+    return client
+
+
+@pytest.fixture
+def anonymous(db) -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def staff_api(db) -> APIClient:
+    client = APIClient()
+    user = get_user_model().objects.create_user("staffer", is_staff=True)
+    client.force_authenticate(user)
+    return client
 
 
 @pytest.fixture

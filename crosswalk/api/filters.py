@@ -8,28 +8,29 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from crosswalk.models import Instrument, Provision
+from crosswalk.models import Instrument, Mapping, Provision
+
+PAGING = ("page", "page_size", "cursor")
 
 
 class StrictFilterSet(django_filters.FilterSet):
     """Refuse query parameters this endpoint does not know, naming the ones it does."""
 
-    extra_allowed: tuple[str, ...] = ("page", "page_size", "include")
+    extra_allowed: tuple[str, ...] = PAGING
 
     @property
     def qs(self) -> QuerySet:
+        self.check_parameters()
+        return super().qs
+
+    def check_parameters(self) -> None:
         allowed = set(self.filters) | set(self.extra_allowed)
         unknown = sorted(set(self.data) - allowed)
         if unknown:
-            raise ValidationError(
-                {
-                    name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
-                    for name in unknown
-                }
-            )
+            message = f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."
+            raise ValidationError({name: [message] for name in unknown})
         if not self.is_valid():
             raise ValidationError(self.errors)
-        return super().qs
 
 
 class InstrumentFilter(StrictFilterSet):
@@ -39,26 +40,97 @@ class InstrumentFilter(StrictFilterSet):
     )
     legal_force = django_filters.ChoiceFilter(choices=Instrument.LegalForce.choices)
     status = django_filters.ChoiceFilter(choices=Instrument.Status.choices)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=["slug", "in_force_from", "adopted_on", "updated_at"]
+    )
 
     class Meta:
         model = Instrument
-        fields = ["jurisdiction", "type", "legal_force", "status"]
+        fields: list[str] = []
+
+
+PROVISION_STATUSES = [
+    (value, value)
+    for value in (
+        "in_force", "not_yet_in_force", "not_yet_applicable", "no_longer_applicable",
+        "deleted", "revoked", "superseded",
+    )
+]  # fmt: skip
 
 
 class ProvisionFilter(StrictFilterSet):
+    extra_allowed = (*PAGING, "include")
+
+    jurisdiction = django_filters.CharFilter(field_name="instrument__jurisdiction__code")
     instrument = django_filters.CharFilter(field_name="instrument__slug")
-    citation = django_filters.CharFilter(field_name="citation")
-    kind = django_filters.CharFilter(field_name="kind")
+    type = django_filters.ChoiceFilter(
+        field_name="instrument__instrument_type", choices=Instrument.Type.choices
+    )
+    legal_force = django_filters.ChoiceFilter(
+        field_name="instrument__legal_force", choices=Instrument.LegalForce.choices
+    )
+    status = django_filters.ChoiceFilter(choices=PROVISION_STATUSES, method="filter_status")
+    kind = django_filters.CharFilter()
+    topic = django_filters.CharFilter(field_name="topics__slug")
     parent = django_filters.CharFilter(field_name="parent__public_id")
+    citation = django_filters.CharFilter()
+    q = django_filters.CharFilter(method="filter_q", max_length=200)
     in_force_on = django_filters.DateFilter(method="filter_in_force_on")
     as_of = django_filters.DateFilter(method="filter_as_of")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=["position", "citation", "in_force_from", "applies_from", "updated_at"]
+    )
 
     class Meta:
         model = Provision
-        fields = ["instrument", "citation", "kind", "parent", "in_force_on", "as_of"]
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_status(value, on=self.form.cleaned_data.get("as_of"))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value) if value.strip() else queryset
 
     def filter_in_force_on(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
         return queryset.in_force_on(value)
+
+    def filter_as_of(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.as_of(value)
+
+
+class MappingFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=Mapping.Status.choices)
+    relationship = django_filters.ChoiceFilter(choices=Mapping.Relationship.choices)
+    strength_min = django_filters.NumberFilter(
+        field_name="strength", lookup_expr="gte", min_value=1, max_value=10
+    )
+    strength_max = django_filters.NumberFilter(
+        field_name="strength", lookup_expr="lte", min_value=1, max_value=10
+    )
+    rationale_type = django_filters.ChoiceFilter(choices=Mapping.RationaleType.choices)
+    provenance = django_filters.ChoiceFilter(choices=Mapping.Provenance.choices)
+    source_instrument = django_filters.CharFilter(field_name="source_instrument__slug")
+    target_instrument = django_filters.CharFilter(field_name="target_instrument__slug")
+    instrument = django_filters.CharFilter(method="filter_instrument")
+    provision = django_filters.CharFilter(method="filter_provision")
+    topic = django_filters.CharFilter(method="filter_topic")
+    as_of = django_filters.DateFilter(method="filter_as_of")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Mapping
+        fields: list[str] = []
+
+    def filter_instrument(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.touching_instrument(value)
+
+    def filter_provision(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.touching_provision(value)
+
+    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.with_topic(value)
 
     def filter_as_of(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
         return queryset.as_of(value)

@@ -5,9 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crosswalk.models import Instrument, Provision, ProvisionText
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+
+
+class JurisdictionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Jurisdiction
+        fields = ["code", "name"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "description"]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -18,10 +31,10 @@ class InstrumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Instrument
         fields = [
-            "slug", "title", "short_title", "title_original", "original_language", "jurisdiction",
-            "issuing_body", "type", "legal_force", "status", "adopted_on", "in_force_from",
-            "in_force_until", "revoked_by", "official_identifier", "identifiers", "source_url",
-            "reuse_terms", "english_text_status", "amended_by", "notes", "updated_at",
+            "id", "slug", "title", "short_title", "title_original", "original_language",
+            "jurisdiction", "issuing_body", "type", "legal_force", "status", "adopted_on",
+            "in_force_from", "in_force_until", "revoked_by", "official_identifier", "identifiers",
+            "source_url", "reuse_terms", "english_text_status", "amended_by", "notes", "updated_at",
         ]  # fmt: skip
 
 
@@ -35,30 +48,159 @@ class ProvisionTextSerializer(serializers.ModelSerializer):
 
 
 class ProvisionSerializer(serializers.ModelSerializer):
+    """A provision with its latest text, or with the text of the requested day."""
+
     instrument = serializers.CharField(source="instrument.slug")
     parent = serializers.CharField(source="parent.public_id", default=None)
     ended_by = serializers.CharField(source="ended_by.public_id", default=None)
     status = serializers.SerializerMethodField()
+    texts = serializers.SerializerMethodField()
 
     class Meta:
         model = Provision
         fields = [
-            "public_id", "instrument", "citation", "eid", "kind", "label", "label_original",
+            "id", "public_id", "instrument", "citation", "eid", "kind", "label", "label_original",
             "heading", "text", "heading_original", "text_original", "original_language", "parent",
             "position", "status", "in_force_from", "in_force_until", "end_reason", "ended_by",
             "end_note", "applies_from", "applies_until", "application_dates", "application_note",
+            "updated_at", "texts",
         ]  # fmt: skip
 
     def get_status(self, obj: Provision) -> str:
         return obj.status_on(self.context.get("status_day") or timezone.localdate())
 
+    @extend_schema_field(ProvisionTextSerializer(many=True, allow_null=True))
+    def get_texts(self, obj: Provision) -> list[dict[str, Any]] | None:
+        """Every dated text, oldest first, with `?include=texts`; null otherwise."""
+        if not self.context.get("include_texts"):
+            return None
+        return ProvisionTextSerializer(obj.texts.all(), many=True).data
+
     def to_representation(self, obj: Provision) -> dict[str, Any]:
         data = super().to_representation(obj)
         day_texts = getattr(obj, "texts_on_day", None)
-        if day_texts is not None and day_texts:
-            day_text = day_texts[0]
+        if day_texts:
             for key in ("heading", "text", "heading_original", "text_original"):
-                data[key] = getattr(day_text, key)
-        if self.context.get("include_texts"):
-            data["texts"] = ProvisionTextSerializer(obj.texts.all(), many=True).data
+                data[key] = getattr(day_texts[0], key)
         return data
+
+
+class ProvisionBriefSerializer(serializers.ModelSerializer):
+    instrument = serializers.CharField(source="instrument.slug")
+
+    class Meta:
+        model = Provision
+        fields = ["public_id", "citation", "instrument", "heading"]
+
+
+class MappingSerializer(serializers.ModelSerializer):
+    source = ProvisionBriefSerializer()
+    target = ProvisionBriefSerializer()
+
+    class Meta:
+        model = Mapping
+        fields = [
+            "id", "source", "target", "relationship", "strength", "rationale_type", "rationale",
+            "status", "provenance", "published_at", "updated_at", "version",
+        ]  # fmt: skip
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-parameter messages for a 400; empty otherwise.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of every 4xx response."""
+
+    error = ErrorBodySerializer()
+
+
+class ProvisionRefSerializer(serializers.Serializer):
+    public_id = serializers.CharField()
+    citation = serializers.CharField()
+    heading = serializers.CharField()
+
+
+class CrosswalkMappingSerializer(serializers.Serializer):
+    target = ProvisionRefSerializer()
+    relationship = serializers.ChoiceField(choices=Mapping.Relationship.choices)
+    strength = serializers.IntegerField(allow_null=True)
+    mapping_id = serializers.IntegerField()
+    direction = serializers.ChoiceField(
+        choices=["stored", "inverse"],
+        help_text="'inverse' when the mapping is stored target→source and read from this side.",
+    )
+
+
+class DerivedMappingSerializer(serializers.Serializer):
+    target = ProvisionRefSerializer()
+    relationship = serializers.CharField(help_text="A relationship, or 'overlaps' (derived only).")
+    strength = serializers.IntegerField(allow_null=True, help_text="Weakest strength on the path.")
+    path = serializers.ListField(
+        child=serializers.CharField(), help_text="Public ids of the provisions passed through."
+    )
+
+
+class CrosswalkRowSerializer(serializers.Serializer):
+    provision = ProvisionRefSerializer()
+    mappings = CrosswalkMappingSerializer(many=True)
+    derived = DerivedMappingSerializer(many=True, required=False)
+
+
+class CrosswalkSummarySerializer(serializers.Serializer):
+    source_provisions = serializers.IntegerField()
+    mapped = serializers.IntegerField()
+    unmapped = serializers.IntegerField()
+    share_mapped = serializers.FloatField()
+    by_relationship = serializers.DictField(child=serializers.IntegerField())
+    derived = serializers.IntegerField(required=False)
+
+
+class CrosswalkSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    target = serializers.CharField()
+    as_of = serializers.DateField(allow_null=True)
+    derived = serializers.BooleanField()
+    max_depth = serializers.IntegerField(allow_null=True)
+    summary = CrosswalkSummarySerializer()
+    results = CrosswalkRowSerializer(many=True)
+
+
+class CoverageSideSerializer(serializers.Serializer):
+    instrument = serializers.CharField()
+    provisions = serializers.IntegerField()
+    mapped = serializers.IntegerField()
+    share_mapped = serializers.FloatField()
+    unmapped = ProvisionRefSerializer(many=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    source = CoverageSideSerializer()
+    target = CoverageSideSerializer()
+    as_of = serializers.DateField(allow_null=True)
+    by_relationship = serializers.DictField(child=serializers.IntegerField())
+    mappings = serializers.IntegerField()
+
+
+class PairQuerySerializer(serializers.Serializer):
+    """Query parameters of crosswalk and coverage."""
+
+    source = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
+    target = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
+    as_of = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["source"] == attrs["target"]:
+            raise serializers.ValidationError({"target": ["Must differ from source."]})
+        return attrs
+
+
+class CrosswalkQuerySerializer(PairQuerySerializer):
+    derived = serializers.BooleanField(required=False, default=False)
+    max_depth = serializers.IntegerField(required=False, default=2, min_value=2, max_value=3)

@@ -1,11 +1,21 @@
-"""API v1 routes."""
+"""API v1 routes, schema and documentation (served from the app, no CDN)."""
 
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from crosswalk.api.views import InstrumentViewSet, ProvisionViewSet
+from crosswalk.api import views
 
 router = DefaultRouter()
-router.register("instruments", InstrumentViewSet, basename="instrument")
-router.register("provisions", ProvisionViewSet, basename="provision")
+router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
+router.register("instruments", views.InstrumentViewSet, basename="instrument")
+router.register("provisions", views.ProvisionViewSet, basename="provision")
+router.register("mappings", views.MappingViewSet, basename="mapping")
+router.register("topics", views.TopicViewSet, basename="topic")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("crosswalk/", views.CrosswalkView.as_view(), name="crosswalk"),
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    *router.urls,
+]

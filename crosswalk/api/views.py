@@ -1,33 +1,162 @@
-"""Read-only API views: one queryset chain each, no ORM beyond get_queryset()."""
+"""Read-only API views: one queryset chain each; writes go through services."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Max
+from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from crosswalk.api.filters import InstrumentFilter, ProvisionFilter
-from crosswalk.api.serializers import InstrumentSerializer, ProvisionSerializer
-from crosswalk.models import Instrument, Provision
+from crosswalk.analysis import coverage_build, crosswalk_build
+from crosswalk.api.conditional import conditional, validators
+from crosswalk.api.filters import InstrumentFilter, MappingFilter, ProvisionFilter, StrictFilterSet
+from crosswalk.api.pagination import MappingCursorPagination
+from crosswalk.api.permissions import sees_drafts
+from crosswalk.api.serializers import (
+    CoverageSerializer,
+    CrosswalkQuerySerializer,
+    CrosswalkSerializer,
+    ErrorSerializer,
+    InstrumentSerializer,
+    JurisdictionSerializer,
+    MappingSerializer,
+    PairQuerySerializer,
+    ProvisionSerializer,
+    TopicSerializer,
+)
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
 
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
 INCLUDES = {"texts"}
 
 
-class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
+class ConditionalReadMixin:
+    """Lists and details answer with ETag/Last-Modified computed from the rows they show."""
+
+    stamp_fields: tuple[str, ...] = ("updated_at",)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        queryset = self.filter_queryset(self.get_queryset())
+        stamp = queryset.order_by().aggregate(
+            count=Count("pk"), **{f"last_{i}": Max(f) for i, f in enumerate(self.stamp_fields)}
+        )
+        etag, last_modified = validators(request, *stamp.values())
+        return conditional(
+            request,
+            etag,
+            last_modified,
+            lambda: super(ConditionalReadMixin, self).list(request, *args, **kwargs),
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        obj = self.get_object()
+        etag, last_modified = validators(request, obj.pk, getattr(obj, "updated_at", None))
+        return conditional(
+            request, etag, last_modified, lambda: Response(self.get_serializer(obj).data)
+        )
+
+
+class EmptyFilter(StrictFilterSet):
+    """No filters: only paging parameters are accepted."""
+
+
+class KeyOrNaturalLookupMixin:
+    """Detail by natural key (slug, public id, code) or by numeric key."""
+
+    natural_field = "pk"
+
+    def get_object(self) -> Any:
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        field = "pk" if value.isdigit() else self.natural_field
+        self.kwargs = {**self.kwargs, field: value}
+        self.lookup_field = self.lookup_url_kwarg = field
+        return super().get_object()
+
+
+@extend_schema_view(list=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}))
+class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = JurisdictionSerializer
+    queryset = Jurisdiction.objects.order_by("code")
+    lookup_field = "code"
+    filterset_class = type(
+        "JurisdictionFilter",
+        (EmptyFilter,),
+        {"Meta": type("Meta", (), {"model": Jurisdiction, "fields": []})},
+    )
+    stamp_fields = ()
+
+
+@extend_schema_view(list=extend_schema(responses={200: TopicSerializer, **ERRORS}))
+class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = TopicSerializer
+    queryset = Topic.objects.order_by("slug")
+    lookup_field = "slug"
+    filterset_class = type(
+        "TopicFilter", (EmptyFilter,), {"Meta": type("Meta", (), {"model": Topic, "fields": []})}
+    )
+    stamp_fields = ()
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: InstrumentSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: InstrumentSerializer, **ERRORS}),
+)
+class InstrumentViewSet(
+    KeyOrNaturalLookupMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Instruments by slug (`eu-ai-act`) or numeric id."""
+
     serializer_class = InstrumentSerializer
     filterset_class = InstrumentFilter
-    lookup_field = "slug"
+    lookup_field = "key"
+    natural_field = "slug"
     queryset = Instrument.objects.select_related("jurisdiction", "revoked_by").order_by("slug")
 
 
-class ProvisionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Provisions with their latest text, or that of `as_of` / `in_force_on` when given."""
+INCLUDE_PARAMETER = OpenApiParameter(
+    "include", OpenApiTypes.STR, enum=["texts"], description="`texts`: every dated text."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[INCLUDE_PARAMETER],
+        responses={200: ProvisionSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "EU AI Act Article 4 as it read on 1 June 2025",
+                value={"instrument": "eu-ai-act", "citation": "Article 4", "as_of": "2025-06-01"},
+                request_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        parameters=[INCLUDE_PARAMETER], responses={200: ProvisionSerializer, **ERRORS}
+    ),
+)
+class ProvisionViewSet(
+    KeyOrNaturalLookupMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Provisions by public id (`eu-ai-act:art_5__para_1__point_a`) or numeric id, with their
+    latest text, or the text of the day given by `as_of` / `in_force_on`."""
 
     serializer_class = ProvisionSerializer
     filterset_class = ProvisionFilter
-    lookup_field = "public_id"
-    lookup_value_regex = r"[a-z0-9-]+:[A-Za-z0-9_\-]+"
+    lookup_field = "key"
+    natural_field = "public_id"
+    lookup_value_regex = r"[A-Za-z0-9_.:\-]+"
 
     def get_queryset(self) -> Any:
         queryset = Provision.objects.for_api_list()
@@ -50,3 +179,87 @@ class ProvisionViewSet(viewsets.ReadOnlyModelViewSet):
             params = filterset.form.cleaned_data
             context["status_day"] = params.get("as_of") or params.get("in_force_on")
         return context
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        ProvisionFilter(request.query_params, queryset=Provision.objects.none()).check_parameters()
+        return super().retrieve(request, *args, **kwargs)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: MappingSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: MappingSerializer, **ERRORS}),
+)
+class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
+    """Mappings, read "source is <relationship> target". Published only, except for staff."""
+
+    serializer_class = MappingSerializer
+    filterset_class = MappingFilter
+    pagination_class = MappingCursorPagination
+    stamp_fields = ("updated_at", "source__updated_at", "target__updated_at")
+
+    def get_queryset(self) -> Any:
+        return Mapping.objects.visible(drafts=sees_drafts(self.request)).for_api_list()
+
+
+def _pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
+    mappings = Mapping.objects.visible(drafts=sees_drafts(request)).between(
+        query["source"].pk, query["target"].pk
+    )
+    stamp = mappings.aggregate(count=Count("pk"), last=Max("updated_at"))
+    provisions = Provision.objects.filter(instrument__in=[query["source"], query["target"]])
+    last_provision = provisions.aggregate(last=Max("updated_at"))["last"]
+    return validators(request, stamp["count"], stamp["last"], last_provision)
+
+
+def _strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
+    serializer = serializer_class(data=request.query_params)
+    unknown = sorted(set(request.query_params) - set(serializer.fields))
+    if unknown:
+        allowed = ", ".join(sorted(serializer.fields))
+        raise ValidationError(
+            {name: [f"Unknown parameter. Allowed: {allowed}."] for name in unknown}
+        )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CrosswalkView(APIView):
+    """Every source provision with its mapped targets, read from the source's side."""
+
+    @extend_schema(
+        parameters=[CrosswalkQuerySerializer],
+        responses={200: CrosswalkSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Japan's AI Promotion Act against the EU AI Act, with derived mappings",
+                value={"source": "jp-ai-promotion-act", "target": "eu-ai-act", "derived": True},
+                request_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        query = _strict_query(request, CrosswalkQuerySerializer)
+        etag, last_modified = _pair_stamp(request, query)
+        mappings = Mapping.objects.visible(drafts=sees_drafts(request))
+        return conditional(
+            request,
+            etag,
+            last_modified,
+            lambda: Response(crosswalk_build(mappings=mappings, **query)),
+        )
+
+
+class CoverageView(APIView):
+    """How much of each instrument the mappings between them cover, and the gaps."""
+
+    @extend_schema(parameters=[PairQuerySerializer], responses={200: CoverageSerializer, **ERRORS})
+    def get(self, request: Request) -> HttpResponseBase:
+        query = _strict_query(request, PairQuerySerializer)
+        etag, last_modified = _pair_stamp(request, query)
+        mappings = Mapping.objects.visible(drafts=sees_drafts(request))
+        return conditional(
+            request,
+            etag,
+            last_modified,
+            lambda: Response(coverage_build(mappings=mappings, **query)),
+        )

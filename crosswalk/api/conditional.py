@@ -1,0 +1,39 @@
+"""ETag / Last-Modified from the data itself (row count and latest change), and 304 answers."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponseBase
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+from rest_framework.request import Request
+
+
+def validators(request: Request, *parts: Any) -> tuple[str, datetime.datetime | None]:
+    """A strong ETag over the request's own path and query plus the data stamp `parts`."""
+    last_modified = max((p for p in parts if isinstance(p, datetime.datetime)), default=None)
+    seed = "|".join([request.get_full_path(), str(bool(request.user.is_staff)), *map(str, parts)])
+    return quote_etag(hashlib.sha256(seed.encode()).hexdigest()[:32]), last_modified
+
+
+def conditional(
+    request: Request,
+    etag: str,
+    last_modified: datetime.datetime | None,
+    build: Callable[[], HttpResponseBase],
+) -> HttpResponseBase:
+    """304 when the client's copy is current; otherwise `build()` with the validators set."""
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    if not_modified is not None:
+        return not_modified
+    response = build()
+    if response.status_code == 200:
+        response["ETag"] = etag
+        if timestamp is not None:
+            response["Last-Modified"] = http_date(timestamp)
+    return response

@@ -1,0 +1,29 @@
+"""Who may read: key holders and staff always; anyone when the operator enables public read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import permissions
+from rest_framework.request import Request
+
+from crosswalk.models import PartnerAPIKey
+
+
+def is_staff(request: Request) -> bool:
+    return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+def sees_drafts(request: Request) -> bool:
+    """Only staff sessions see unpublished mappings; key holders and the public see published."""
+    return is_staff(request)
+
+
+class CanReadAPI(permissions.BasePermission):
+    message = "Authentication required: send 'Authorization: Api-Key <key>'."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            return False
+        return isinstance(request.auth, PartnerAPIKey) or is_staff(request) or settings.PUBLIC_READ
