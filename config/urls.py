@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from crosswalk.views import healthz
+from crosswalk.views import healthz, not_found
+
+handler404 = not_found
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -5,9 +5,20 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.models import (
+    Instrument,
+    Jurisdiction,
+    Mapping,
+    Organisation,
+    PartnerAPIKey,
+    Provision,
+    ProvisionText,
+    Topic,
+)
 
 
 @admin.register(Jurisdiction)
@@ -98,3 +109,23 @@ class MappingAdmin(SimpleHistoryAdmin):
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_email", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(PartnerAPIKey)
+class PartnerAPIKeyAdmin(APIKeyModelAdmin):
+    """Keys are shown once, on creation (the library's message); only a hash is stored."""
+
+    list_display = [*APIKeyModelAdmin.list_display, "organisation", "last_used_at"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "organisation"]
+    list_select_related = ["organisation"]
+    search_fields = [*APIKeyModelAdmin.search_fields, "organisation__name"]
+
+
+# The library's own key model is unused: partner keys carry their organisation.
+admin.site.unregister(APIKey)

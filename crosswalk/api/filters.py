@@ -3,14 +3,49 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from crosswalk.models import Instrument, Mapping, Provision
 
 PAGING = ("page", "page_size", "cursor")
+# PostgreSQL accepts UTC offsets up to ±15:59; Python parses more and the query would fail.
+MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
+
+
+def reject_bad_values(params: Any) -> None:
+    """Empty values and NUL characters are refused before they reach a filter or the database."""
+    errors = {}
+    for name, value in params.items():
+        if not value.strip() or (name == "ordering" and "" in value.split(",")):
+            errors[name] = ["May not be empty."]
+        elif "\x00" in value:
+            errors[name] = ["May not contain NUL characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+class BoundedDateTimeField(IsoDateTimeField):
+    def clean(self, value: Any) -> datetime.datetime | None:
+        cleaned = super().clean(value)
+        offset = cleaned.utcoffset() if cleaned is not None else None
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError("UTC offset must be within ±15:59.")
+        return cleaned
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since`: an ISO 8601 date-time; rows changed at or after it."""
+
+    field_class = BoundedDateTimeField
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -29,8 +64,13 @@ class StrictFilterSet(django_filters.FilterSet):
         if unknown:
             message = f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."
             raise ValidationError({name: [message] for name in unknown})
+        reject_bad_values(self.data)
         if not self.is_valid():
             raise ValidationError(self.errors)
+
+
+class PagingOnlyFilter(StrictFilterSet):
+    """No filters: only paging parameters are accepted."""
 
 
 class InstrumentFilter(StrictFilterSet):
@@ -40,7 +80,7 @@ class InstrumentFilter(StrictFilterSet):
     )
     legal_force = django_filters.ChoiceFilter(choices=Instrument.LegalForce.choices)
     status = django_filters.ChoiceFilter(choices=Instrument.Status.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
     ordering = django_filters.OrderingFilter(
         fields=["slug", "in_force_from", "adopted_on", "updated_at"]
     )
@@ -78,7 +118,7 @@ class ProvisionFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=200)
     in_force_on = django_filters.DateFilter(method="filter_in_force_on")
     as_of = django_filters.DateFilter(method="filter_as_of")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
     ordering = django_filters.OrderingFilter(
         fields=["position", "citation", "in_force_from", "applies_from", "updated_at"]
     )
@@ -117,7 +157,7 @@ class MappingFilter(StrictFilterSet):
     provision = django_filters.CharFilter(method="filter_provision")
     topic = django_filters.CharFilter(method="filter_topic")
     as_of = django_filters.DateFilter(method="filter_as_of")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Mapping

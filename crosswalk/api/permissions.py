@@ -25,5 +25,6 @@ class CanReadAPI(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method not in permissions.SAFE_METHODS:
-            return False
+            # Read-only views: let DRF answer 405, unless a view defines the method.
+            return not hasattr(view, request.method.lower())
         return isinstance(request.auth, PartnerAPIKey) or is_staff(request) or settings.PUBLIC_READ

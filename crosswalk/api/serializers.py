@@ -26,7 +26,7 @@ class TopicSerializer(serializers.ModelSerializer):
 class InstrumentSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     type = serializers.CharField(source="instrument_type")
-    revoked_by = serializers.CharField(source="revoked_by.public_id", default=None)
+    revoked_by = serializers.CharField(source="revoked_by.public_id", default=None, allow_null=True)
 
     class Meta:
         model = Instrument
@@ -51,8 +51,8 @@ class ProvisionSerializer(serializers.ModelSerializer):
     """A provision with its latest text, or with the text of the requested day."""
 
     instrument = serializers.CharField(source="instrument.slug")
-    parent = serializers.CharField(source="parent.public_id", default=None)
-    ended_by = serializers.CharField(source="ended_by.public_id", default=None)
+    parent = serializers.CharField(source="parent.public_id", default=None, allow_null=True)
+    ended_by = serializers.CharField(source="ended_by.public_id", default=None, allow_null=True)
     status = serializers.SerializerMethodField()
     texts = serializers.SerializerMethodField()
 

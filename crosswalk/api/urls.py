@@ -1,10 +1,11 @@
 """API v1 routes, schema and documentation (served from the app, no CDN)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from crosswalk.api import views
+from crosswalk.views import not_found
 
 router = DefaultRouter()
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
@@ -18,4 +19,6 @@ urlpatterns = [
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,
+    # Anything else under /api/v1/ is a 404 in the API's error shape, whatever DEBUG says.
+    re_path(r"^", not_found),
 ]

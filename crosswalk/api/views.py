@@ -14,16 +14,23 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crosswalk.analysis import coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, validators
-from crosswalk.api.filters import InstrumentFilter, MappingFilter, ProvisionFilter, StrictFilterSet
+from crosswalk.api.filters import (
+    InstrumentFilter,
+    MappingFilter,
+    PagingOnlyFilter,
+    ProvisionFilter,
+    reject_bad_values,
+)
 from crosswalk.api.pagination import MappingCursorPagination
 from crosswalk.api.permissions import sees_drafts
+from crosswalk.api.schema import key_parameter
 from crosswalk.api.serializers import (
     CoverageSerializer,
     CrosswalkQuerySerializer,
@@ -68,10 +75,6 @@ class ConditionalReadMixin:
         )
 
 
-class EmptyFilter(StrictFilterSet):
-    """No filters: only paging parameters are accepted."""
-
-
 class KeyOrNaturalLookupMixin:
     """Detail by natural key (slug, public id, code) or by numeric key."""
 
@@ -79,39 +82,46 @@ class KeyOrNaturalLookupMixin:
 
     def get_object(self) -> Any:
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if value.isdigit() and len(value) > 18:
+            raise NotFound()  # beyond bigint: no such row, and no query for it
         field = "pk" if value.isdigit() else self.natural_field
         self.kwargs = {**self.kwargs, field: value}
         self.lookup_field = self.lookup_url_kwarg = field
         return super().get_object()
 
 
-@extend_schema_view(list=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}))
+@extend_schema_view(
+    list=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}),
+)
 class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JurisdictionSerializer
     queryset = Jurisdiction.objects.order_by("code")
     lookup_field = "code"
-    filterset_class = type(
-        "JurisdictionFilter",
-        (EmptyFilter,),
-        {"Meta": type("Meta", (), {"model": Jurisdiction, "fields": []})},
-    )
+    lookup_value_regex = r"[A-Za-z]{2,8}"
+    filterset_class = PagingOnlyFilter
     stamp_fields = ()
 
 
-@extend_schema_view(list=extend_schema(responses={200: TopicSerializer, **ERRORS}))
+@extend_schema_view(
+    list=extend_schema(responses={200: TopicSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: TopicSerializer, **ERRORS}),
+)
 class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TopicSerializer
     queryset = Topic.objects.order_by("slug")
     lookup_field = "slug"
-    filterset_class = type(
-        "TopicFilter", (EmptyFilter,), {"Meta": type("Meta", (), {"model": Topic, "fields": []})}
-    )
+    lookup_value_regex = r"[a-z0-9_-]+"
+    filterset_class = PagingOnlyFilter
     stamp_fields = ()
 
 
 @extend_schema_view(
     list=extend_schema(responses={200: InstrumentSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: InstrumentSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        parameters=[key_parameter("slug", "eu-ai-act")],
+        responses={200: InstrumentSerializer, **ERRORS},
+    ),
 )
 class InstrumentViewSet(
     KeyOrNaturalLookupMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet
@@ -121,6 +131,7 @@ class InstrumentViewSet(
     serializer_class = InstrumentSerializer
     filterset_class = InstrumentFilter
     lookup_field = "key"
+    lookup_value_regex = r"[a-z0-9-]+"
     natural_field = "slug"
     queryset = Instrument.objects.select_related("jurisdiction", "revoked_by").order_by("slug")
 
@@ -143,7 +154,8 @@ INCLUDE_PARAMETER = OpenApiParameter(
         ],
     ),
     retrieve=extend_schema(
-        parameters=[INCLUDE_PARAMETER], responses={200: ProvisionSerializer, **ERRORS}
+        parameters=[INCLUDE_PARAMETER, key_parameter("public id", "eu-ai-act:art_4")],
+        responses={200: ProvisionSerializer, **ERRORS},
     ),
 )
 class ProvisionViewSet(
@@ -195,6 +207,7 @@ class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MappingSerializer
     filterset_class = MappingFilter
     pagination_class = MappingCursorPagination
+    lookup_value_regex = r"[0-9]{1,18}"
     stamp_fields = ("updated_at", "source__updated_at", "target__updated_at")
 
     def get_queryset(self) -> Any:
@@ -212,6 +225,7 @@ def _pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
 
 
 def _strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
+    reject_bad_values(request.query_params)
     serializer = serializer_class(data=request.query_params)
     unknown = sorted(set(request.query_params) - set(serializer.fields))
     if unknown:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from crosswalk.importers.common import (
     Raw,
@@ -133,7 +134,8 @@ def build(sources_dir: Path) -> Raw:
             "ministry_ko": info["ministry_ko"],
             "later_effective_provisions_ko": info["later_effective_provisions_ko"],
         },
-        source_url="https://www.law.go.kr/법령/인공지능발전과신뢰기반조성등에관한기본법",
+        source_url="https://www.law.go.kr/"
+        + quote("법령/인공지능발전과신뢰기반조성등에관한기본법"),
         reuse_terms=(
             "Korean statutes are not protected by copyright (Copyright Act of Korea, Art. 7); the "
             "English text is a government reference translation without legal effect."
