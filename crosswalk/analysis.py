@@ -155,32 +155,24 @@ def _derived(
 ) -> dict[int, list[tuple[int, str, int | None, list[str]]]]:
     """Paths of 2..max_depth published mappings from a source to a target provision, through
     provisions of other instruments, composed by set algebra (meet in the middle)."""
-    outside = ~Q(source_instrument_id__in=[source.pk, target.pk]) | ~Q(
-        target_instrument_id__in=[source.pk, target.pk]
-    )
-    first = _edges(
-        list(
-            published.filter(outside)
-            .filter(Q(source_id__in=source_ids) | Q(target_id__in=source_ids))
-            .values(*MAPPING_VALUES)
-        )
-    )
-    last = _edges(
-        list(
-            published.filter(outside)
-            .filter(Q(source_id__in=target_ids) | Q(target_id__in=target_ids))
-            .values(*MAPPING_VALUES)
-        )
-    )
-    excluded = source_ids | target_ids
+    pair = [source.pk, target.pk]
+    # One query for every mapping with one end in either instrument and the other outside both.
+    touching = published.filter(
+        (Q(source_instrument_id__in=pair) & ~Q(target_instrument_id__in=pair))
+        | (Q(target_instrument_id__in=pair) & ~Q(source_instrument_id__in=pair))
+    ).values_list(*MAPPING_VALUES)
     forward: dict[int, list[Edge]] = defaultdict(list)  # middle node -> edges from a source
-    for edge in first:
-        if edge.start in source_ids and edge.end not in excluded:
-            forward[edge.end].append(edge)
     backward: dict[int, list[Edge]] = defaultdict(list)  # middle node -> edges into a target
-    for edge in last:
-        if edge.end in target_ids and edge.start not in excluded:
-            backward[edge.start].append(edge)
+    inverse = relations.inverse
+    for pk, start, end, rel, strength in list(touching):
+        if start in source_ids:
+            forward[end].append(Edge(start, end, rel, strength, pk, True))
+        elif end in source_ids:
+            forward[start].append(Edge(end, start, inverse(rel), strength, pk, False))
+        if end in target_ids:
+            backward[start].append(Edge(start, end, rel, strength, pk, True))
+        elif start in target_ids:
+            backward[end].append(Edge(end, start, inverse(rel), strength, pk, False))
 
     paths: list[list[Edge]] = []
     for middle in forward.keys() & backward.keys():
@@ -194,22 +186,26 @@ def _derived(
             if mid.start in forward and mid.end in backward and mid.start != mid.end:
                 paths.extend([a, mid, b] for a in forward[mid.start] for b in backward[mid.end])
 
-    public_ids = _public_ids({edge.end for path in paths for edge in path[:-1]})
-    found: dict[int, dict[int, tuple[str, int | None, list[str]]]] = defaultdict(dict)
+    found: dict[int, dict[int, tuple[str, int | None, list[Edge]]]] = defaultdict(dict)
     for path in paths:
         relationship = relations.compose_path([edge.relationship for edge in path])
         if relationship is None:
             continue
         start, end = path[0].start, path[-1].end
         strength = _weakest([edge.strength for edge in path])
-        via = [public_ids[edge.end] for edge in path[:-1]]
         best = found[start].get(end)
         # Keep one path per pair: the shortest, then the strongest.
-        key = (len(via), -(strength or 0))
+        key = (len(path), -(strength or 0))
         if best is None or key < (len(best[2]), -(best[1] or 0)):
-            found[start][end] = (relationship, strength, via)
+            found[start][end] = (relationship, strength, path)
+    public_ids = _public_ids(
+        {edge.end for ends in found.values() for _, _, path in ends.values() for edge in path[:-1]}
+    )
     return {
-        start: [(end, rel, strength, via) for end, (rel, strength, via) in sorted(ends.items())]
+        start: [
+            (end, rel, strength, [public_ids[edge.end] for edge in path[:-1]])
+            for end, (rel, strength, path) in sorted(ends.items())
+        ]
         for start, ends in found.items()
     }
 

@@ -84,8 +84,15 @@ class ProvisionQuerySet(models.QuerySet):
         return self.prefetch_related("texts")
 
     def for_api_list(self) -> ProvisionQuerySet:
-        return self.select_related("instrument", "parent", "ended_by").order_by(
-            "instrument__slug", "position"
+        """Only what the API shows: related public ids as columns, no search vector."""
+        return (
+            self.defer("search_vector", "extra")
+            .annotate(
+                instrument_slug=F("instrument__slug"),
+                parent_public_id=F("parent__public_id"),
+                ended_by_public_id=F("ended_by__public_id"),
+            )
+            .order_by("instrument__slug", "position")
         )
 
 
@@ -118,6 +125,10 @@ class MappingQuerySet(models.QuerySet):
         return self.filter(applicable_q(day, "source__"), applicable_q(day, "target__"))
 
     def for_api_list(self) -> MappingQuerySet:
-        return self.select_related(
-            "source__instrument", "target__instrument", "source_text", "target_text"
+        return self.select_related("source__instrument", "target__instrument").defer(
+            *(
+                f"{side}__{field}"
+                for side in ("source", "target")
+                for field in ("text", "text_original", "search_vector", "extra", "end_note")
+            )
         )

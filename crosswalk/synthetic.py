@@ -46,18 +46,42 @@ class SyntheticReport:
     seconds: float
 
 
-def _sentence(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 24))]
-    return " ".join(words).capitalize() + "."
+SYLLABLES = "ka ri to mu se na po li ve da gu ro shi ne ba te lo mi su fa".split()
 
 
-def _text(rng: random.Random) -> str:
-    """Paragraph lengths close to the corpus: a median near 300 characters, a long tail."""
-    target = int(min(4000, max(40, rng.lognormvariate(5.7, 0.7))))
-    parts: list[str] = []
-    while sum(len(p) + 1 for p in parts) < target:
-        parts.append(_sentence(rng))
-    return " ".join(parts)
+def _vocabulary(rng: random.Random, size: int = 12_000) -> tuple[list[str], list[float]]:
+    """Pseudo-words with Zipfian weights, so term frequencies look like natural language."""
+    words = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(size)})
+    rng.shuffle(words)
+    cumulative, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 2)
+        cumulative.append(total)
+    return words, cumulative
+
+
+class _Writer:
+    """Sentences mixing policy words (30% of tokens) with a Zipfian filler vocabulary."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.filler, self.weights = _vocabulary(rng)
+
+    def sentence(self) -> str:
+        rng, length = self.rng, self.rng.randint(8, 24)
+        filler = rng.choices(self.filler, cum_weights=self.weights, k=length)
+        words = [rng.choice(WORDS) if rng.random() < 0.3 else word for word in filler]
+        return " ".join(words).capitalize() + "."
+
+    def text(self) -> str:
+        """Paragraph lengths close to the corpus: a median near 300 characters, a long tail."""
+        target = int(min(4000, max(40, self.rng.lognormvariate(5.7, 0.7))))
+        parts: list[str] = []
+        size = 0
+        while size < target:
+            parts.append(self.sentence())
+            size += len(parts[-1]) + 1
+        return " ".join(parts)
 
 
 def _ids(sequence_table: str, count: int) -> list[int]:
@@ -78,6 +102,7 @@ def synthetic_generate(
     if Instrument.objects.filter(slug__startswith=SLUG_PREFIX).exists():
         raise ValueError("synthetic data already present: remove it first (--remove)")
     rng = random.Random(seed)
+    writer = _Writer(rng)
     jurisdiction, _ = Jurisdiction.objects.get_or_create(
         code=JURISDICTION, defaults={"name": "Synthetic (benchmark data)"}
     )
@@ -118,7 +143,7 @@ def synthetic_generate(
                 (
                     pk, instrument.pk, number, "article", str(number), f"Article {number}", "",
                     f"Article {number}", f"art_{number}", f"{instrument.slug}:art_{number}",
-                    _sentence(rng)[:120], _text(rng), "", "", "", START, "", "", START, "",
+                    writer.sentence()[:120], writer.text(), "", "", "", START, "", "", START, "",
                     "[]", "{}", now, now,
                 )
             )  # fmt: skip
@@ -146,7 +171,7 @@ def synthetic_generate(
                 (
                     provision_ids[source], provision_ids[target], owner[source], owner[target],
                     rng.choice(RELATIONSHIPS), rng.randint(1, 10),
-                    rng.choice(["syntactic", "semantic", "functional"]), _sentence(rng),
+                    rng.choice(["syntactic", "semantic", "functional"]), writer.sentence(),
                     "published", "imported", now, 1, now, now, reviewer,
                 )
             )  # fmt: skip

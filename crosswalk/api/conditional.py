@@ -13,10 +13,14 @@ from django.utils.http import http_date, quote_etag
 from rest_framework.request import Request
 
 
-def validators(request: Request, *parts: Any) -> tuple[str, datetime.datetime | None]:
-    """A strong ETag over the request's own path and query plus the data stamp `parts`."""
-    last_modified = max((p for p in parts if isinstance(p, datetime.datetime)), default=None)
-    seed = "|".join([request.get_full_path(), str(bool(request.user.is_staff)), *map(str, parts)])
+def validators(
+    request: Request, parts: list[Any], stamps: list[datetime.datetime | None]
+) -> tuple[str, datetime.datetime | None]:
+    """A strong ETag over the request's path and query, who asks, and the data `parts`;
+    Last-Modified is the latest of `stamps`."""
+    last_modified = max((s for s in stamps if s is not None), default=None)
+    staff = bool(request.user and request.user.is_staff)
+    seed = repr([request.get_full_path(), staff, parts])
     return quote_etag(hashlib.sha256(seed.encode()).hexdigest()[:32]), last_modified
 
 

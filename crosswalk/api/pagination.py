@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -24,6 +26,25 @@ def _page_size(request: Any, default: int) -> int:
     return int(raw)
 
 
+class RankedPaginator(Paginator):
+    """For ranked search results: one narrow query ranks and counts every match
+    (COUNT(*) OVER ()), a second fetches the page's rows by key."""
+
+    def page(self, number: Any) -> Page:
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        ranked = list(
+            self.object_list.annotate(match_total=Window(Count("pk"))).values_list(
+                "pk", "match_total"
+            )[bottom : bottom + self.per_page]
+        )
+        if not ranked and number > 1:
+            raise EmptyPage("That page contains no results")
+        self.__dict__["count"] = ranked[0][1] if ranked else 0  # fills the cached_property
+        by_pk = {row.pk: row for row in self.object_list.filter(pk__in=[pk for pk, _ in ranked])}
+        return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
 
@@ -38,6 +59,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         if not raw.isdigit() or int(raw) < 1:
             raise ValidationError({self.page_query_param: ["Must be a positive integer."]})
+        ranked = "rank" in getattr(queryset, "query", None).annotations
+        self.django_paginator_class = RankedPaginator if ranked else Paginator
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:

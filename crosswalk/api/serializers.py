@@ -50,9 +50,9 @@ class ProvisionTextSerializer(serializers.ModelSerializer):
 class ProvisionSerializer(serializers.ModelSerializer):
     """A provision with its latest text, or with the text of the requested day."""
 
-    instrument = serializers.CharField(source="instrument.slug")
-    parent = serializers.CharField(source="parent.public_id", default=None, allow_null=True)
-    ended_by = serializers.CharField(source="ended_by.public_id", default=None, allow_null=True)
+    instrument = serializers.CharField(source="instrument_slug")
+    parent = serializers.CharField(source="parent_public_id", allow_null=True)
+    ended_by = serializers.CharField(source="ended_by_public_id", allow_null=True)
     status = serializers.SerializerMethodField()
     texts = serializers.SerializerMethodField()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
+from django import forms
 from django.db.models import Count, Max
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
@@ -50,28 +52,57 @@ INCLUDES = {"texts"}
 
 
 class ConditionalReadMixin:
-    """Lists and details answer with ETag/Last-Modified computed from the rows they show."""
+    """Lists and details answer with ETag/Last-Modified computed from the rows they show:
+    the total, each row's key and change time (or, for tables without one, its data)."""
 
     stamp_fields: tuple[str, ...] = ("updated_at",)
 
+    def _stamps(self, row: Any) -> list[Any]:
+        return [attrgetter(path)(row) for path in self.stamp_fields]
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
-        stamp = queryset.order_by().aggregate(
-            count=Count("pk"), **{f"last_{i}": Max(f) for i, f in enumerate(self.stamp_fields)}
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page
+        total = getattr(
+            getattr(getattr(self.paginator, "page", None), "paginator", None), "count", None
         )
-        etag, last_modified = validators(request, *stamp.values())
+
+        def serialized() -> Any:
+            return self.get_serializer(rows, many=True).data
+
+        if self.stamp_fields:
+            stamps = [self._stamps(row) for row in rows]
+            parts = [
+                total,
+                *((row.pk, *row_stamps) for row, row_stamps in zip(rows, stamps, strict=True)),
+            ]
+            data = None
+        else:
+            stamps, data = [], serialized()
+            parts = [total, data]
+        etag, last_modified = validators(request, parts, [s for row in stamps for s in row])
+
+        def build() -> Response:
+            body = serialized() if data is None else data
+            return self.get_paginated_response(body) if page is not None else Response(body)
+
+        return conditional(request, etag, last_modified, build)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        obj = self.get_object()
+        if self.stamp_fields:
+            stamps, data = self._stamps(obj), None
+            parts = [obj.pk, *stamps]
+        else:
+            stamps, data = [], self.get_serializer(obj).data
+            parts = [data]
+        etag, last_modified = validators(request, parts, stamps)
         return conditional(
             request,
             etag,
             last_modified,
-            lambda: super(ConditionalReadMixin, self).list(request, *args, **kwargs),
-        )
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        obj = self.get_object()
-        etag, last_modified = validators(request, obj.pk, getattr(obj, "updated_at", None))
-        return conditional(
-            request, etag, last_modified, lambda: Response(self.get_serializer(obj).data)
+            lambda: Response(self.get_serializer(obj).data if data is None else data),
         )
 
 
@@ -186,10 +217,11 @@ class ProvisionViewSet(
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context["include_texts"] = "texts" in self._includes()
-        filterset = ProvisionFilter(self.request.query_params, queryset=Provision.objects.none())
-        if filterset.is_valid():
-            params = filterset.form.cleaned_data
-            context["status_day"] = params.get("as_of") or params.get("in_force_on")
+        # Already validated by the filter (a bad date is a 400 before serialising).
+        raw = self.request.query_params.get("as_of") or self.request.query_params.get(
+            "in_force_on"
+        )
+        context["status_day"] = forms.DateField().clean(raw) if raw else None
         return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -208,7 +240,7 @@ class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = MappingFilter
     pagination_class = MappingCursorPagination
     lookup_value_regex = r"[0-9]{1,18}"
-    stamp_fields = ("updated_at", "source__updated_at", "target__updated_at")
+    stamp_fields = ("updated_at", "source.updated_at", "target.updated_at")
 
     def get_queryset(self) -> Any:
         return Mapping.objects.visible(drafts=sees_drafts(self.request)).for_api_list()
@@ -221,7 +253,9 @@ def _pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
     stamp = mappings.aggregate(count=Count("pk"), last=Max("updated_at"))
     provisions = Provision.objects.filter(instrument__in=[query["source"], query["target"]])
     last_provision = provisions.aggregate(last=Max("updated_at"))["last"]
-    return validators(request, stamp["count"], stamp["last"], last_provision)
+    return validators(
+        request, [stamp["count"], stamp["last"], last_provision], [stamp["last"], last_provision]
+    )
 
 
 def _strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
