@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from crosswalk.api import views
+from crosswalk.api import exports, views
 from crosswalk.views import not_found
 
 router = DefaultRouter()
@@ -17,6 +17,9 @@ router.register("topics", views.TopicViewSet, basename="topic")
 urlpatterns = [
     path("crosswalk/", views.CrosswalkView.as_view(), name="crosswalk"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("exports/provisions.csv", exports.ProvisionExportView.as_view(), name="export-provisions"),
+    path("exports/mappings.csv", exports.MappingExportView.as_view(), name="export-mappings"),
+    path("exports/mappings.oscal.json", exports.OscalExportView.as_view(), name="export-oscal"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,
     # Anything else under /api/v1/ is a 404 in the API's error shape, whatever DEBUG says.

@@ -218,9 +218,7 @@ class ProvisionViewSet(
         context = super().get_serializer_context()
         context["include_texts"] = "texts" in self._includes()
         # Already validated by the filter (a bad date is a 400 before serialising).
-        raw = self.request.query_params.get("as_of") or self.request.query_params.get(
-            "in_force_on"
-        )
+        raw = self.request.query_params.get("as_of") or self.request.query_params.get("in_force_on")
         context["status_day"] = forms.DateField().clean(raw) if raw else None
         return context
 
