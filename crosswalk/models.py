@@ -338,9 +338,13 @@ class Mapping(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    last_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    review_comment = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     source_text = models.ForeignKey(
         ProvisionText, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -385,6 +389,14 @@ class Mapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
+
+    @property
+    def text_changed(self) -> bool:
+        """Published, but a provision's text changed since review (its reviewed text is gone
+        or is no longer the latest): flagged until a reviewer confirms it."""
+        return self.status == self.Status.PUBLISHED and (
+            self.source_text_id is None or self.target_text_id is None
+        )
 
 
 class Organisation(models.Model):

@@ -1,0 +1,76 @@
+"""Rules for mappings shared by the admin form, the API and the CSV importer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from crosswalk.models import Mapping, Provision
+
+RELATIONSHIP_MEANINGS = {
+    "equal": "same content",
+    "subset_of": "everything in the source is in the target; the target has more",
+    "superset_of": "the source contains all of the target and more",
+    "intersects_with": "they share content and each has content the other lacks",
+    "not_related": "checked: no shared content",
+}
+
+
+def validate_mapping_fields(
+    *,
+    source: Provision | None,
+    target: Provision | None,
+    relationship: str,
+    strength: int | None,
+    rationale_type: str = "",
+    rationale: str = "",
+    exclude_pk: int | None = None,
+    for_review: bool = False,
+) -> None:
+    """Raise ValidationError with field keys for everything wrong with a mapping's content."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if source is None:
+        add("source", "Choose the source provision.")
+    if target is None:
+        add("target", "Choose the target provision.")
+    if source is not None and target is not None:
+        if source.pk == target.pk:
+            add("target", "A provision cannot be mapped to itself.")
+        elif source.instrument_id == target.instrument_id:
+            add("target", "Source and target must belong to different instruments.")
+        else:
+            duplicate = Mapping.objects.filter(source=source, target=target).exclude(
+                status=Mapping.Status.RETIRED
+            )
+            if exclude_pk is not None:
+                duplicate = duplicate.exclude(pk=exclude_pk)
+            if duplicate.exists():
+                add("target", "A live mapping between these provisions already exists.")
+    if relationship not in Mapping.Relationship.values:
+        add("relationship", f"Must be one of {', '.join(Mapping.Relationship.values)}.")
+    if strength is not None and not 1 <= strength <= 10:
+        add("strength", "Must be from 1 to 10.")
+    if rationale_type and rationale_type not in Mapping.RationaleType.values:
+        add("rationale_type", f"Must be one of {', '.join(Mapping.RationaleType.values)}.")
+    if for_review:
+        if not rationale_type:
+            add("rationale_type", "Required before review.")
+        if not rationale.strip():
+            add("rationale", "Required before review.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def parse_strength(raw: Any) -> int | None:
+    """'' -> None; '7' -> 7; anything else is a field error."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return int(str(raw).strip())
+    except ValueError as exc:
+        raise ValidationError({"strength": ["Must be a whole number from 1 to 10."]}) from exc
