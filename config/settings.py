@@ -154,6 +154,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["crosswalk.api.renderers.ORJSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crosswalk.api.exceptions.exception_handler",
+    # Formats are negotiated by Accept only: `format` is not a hidden query parameter.
+    "URL_FORMAT_OVERRIDE": None,
 }
 API_MAX_PAGE_SIZE = 500
 

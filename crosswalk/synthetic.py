@@ -163,7 +163,8 @@ def synthetic_generate(
         cursor.connection.cursor().copy(
             "COPY crosswalk_mapping (source_id, target_id, source_instrument_id, "
             "target_instrument_id, relationship, strength, rationale_type, rationale, status, "
-            "provenance, published_at, version, created_at, updated_at, reviewer_id) FROM STDIN"
+            "provenance, published_at, version, created_at, updated_at, reviewer_id, "
+            "review_comment) FROM STDIN"
         ) as copy,
     ):
         for source, target in _pairs(rng, provision_ids, owner, mappings):
@@ -172,7 +173,7 @@ def synthetic_generate(
                     provision_ids[source], provision_ids[target], owner[source], owner[target],
                     rng.choice(RELATIONSHIPS), rng.randint(1, 10),
                     rng.choice(["syntactic", "semantic", "functional"]), writer.sentence(),
-                    "published", "imported", now, 1, now, now, reviewer,
+                    "published", "imported", now, 1, now, now, reviewer, "",
                 )
             )  # fmt: skip
     with connection.cursor() as cursor:
