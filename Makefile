@@ -23,6 +23,8 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_corpus
+	$(PY) manage.py load_seed_mappings
+	$(PY) manage.py setup_roles
 	$(PY) manage.py ensure_admin
 	@echo "Crosswalk on http://127.0.0.1:$(PORT)/  (API /api/v1/, admin /admin/, health /healthz)"
 	@$(STOP_EMBEDDED_DB_ON_EXIT) $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -361,6 +361,13 @@ class Mapping(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [
+            ("submit_mapping", "Can submit a mapping for review"),
+            ("publish_mapping", "Can publish a mapping under review"),
+            ("return_mapping", "Can return a mapping under review to draft"),
+            ("retire_mapping", "Can retire a published mapping"),
+            ("confirm_mapping", "Can confirm a mapping after its provisions' texts changed"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(source=F("target")), name="mapping_not_self"),
             models.CheckConstraint(

@@ -101,8 +101,23 @@ class MappingSerializer(serializers.ModelSerializer):
         model = Mapping
         fields = [
             "id", "source", "target", "relationship", "strength", "rationale_type", "rationale",
-            "status", "provenance", "published_at", "updated_at", "version",
+            "status", "provenance", "published_at", "updated_at", "version", "text_changed",
         ]  # fmt: skip
+
+
+class SuggestionSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    score = serializers.FloatField()
+    public_id = serializers.CharField(source="provision.public_id")
+    citation = serializers.CharField(source="provision.citation")
+    heading = serializers.CharField(source="provision.heading")
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    target_instrument = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Instrument.objects.all()
+    )
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
 
 
 class ErrorBodySerializer(serializers.Serializer):

@@ -16,7 +16,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAdminUser as IsStaffUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,9 +45,12 @@ from crosswalk.api.serializers import (
     MappingSerializer,
     PairQuerySerializer,
     ProvisionSerializer,
+    SuggestionQuerySerializer,
+    SuggestionSerializer,
     TopicSerializer,
 )
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.suggestions import suggestions_for
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
 INCLUDES = {"texts"}
@@ -225,6 +230,20 @@ class ProvisionViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ProvisionFilter(request.query_params, queryset=Provision.objects.none()).check_parameters()
         return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
+        responses={200: SuggestionSerializer(many=True), **ERRORS},
+        description="Staff only: the provisions of `target_instrument` most similar in text.",
+    )
+    @action(detail=True, methods=["get"], permission_classes=[IsStaffUser], filterset_class=None)
+    def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = _strict_query(request, SuggestionQuerySerializer)
+        provision = self.get_object()
+        if query["target_instrument"].pk == provision.instrument_id:
+            raise ValidationError({"target_instrument": ["Must differ from the provision's own."]})
+        ranked = suggestions_for(provision, query["target_instrument"], limit=query["limit"])
+        return Response(SuggestionSerializer(ranked, many=True).data)
 
 
 @extend_schema_view(

@@ -1,14 +1,15 @@
-"""Django admin for every model; corpus rows are read-mostly, history is kept for all."""
+"""Admin for the corpus (jurisdictions, instruments, provisions, topics) and partner API keys."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from crosswalk.admin.curation import provision_curation_context
 from crosswalk.models import (
     Instrument,
     Jurisdiction,
@@ -55,6 +56,25 @@ class ProvisionTextInline(admin.StackedInline):
     ]  # fmt: skip
 
 
+class UnmappedFilter(admin.SimpleListFilter):
+    """Provisions that no published mapping touches: the gaps of the coverage picture."""
+
+    title = "published mappings"
+    parameter_name = "mapped"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("no", "maps to nothing"), ("yes", "has mappings")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        published = Mapping.objects.published()
+        touched = Q(pk__in=published.values("source_id")) | Q(pk__in=published.values("target_id"))
+        if self.value() == "no":
+            return queryset.exclude(touched)
+        if self.value() == "yes":
+            return queryset.filter(touched)
+        return queryset
+
+
 @admin.register(Provision)
 class ProvisionAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -73,10 +93,27 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     readonly_fields = ["public_id"]
     filter_horizontal = ["topics"]
     inlines = [ProvisionTextInline]
+    change_form_template = "admin/crosswalk/provision/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Autocomplete labels name the instrument: fetch it with the row.
+        return super().get_queryset(request).select_related("instrument")
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return [*self.list_filter, UnmappedFilter]
 
     @admin.display(description="heading")
     def heading_short(self, obj: Provision) -> str:
         return (obj.heading or obj.text)[:80]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        provision = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if provision is not None:
+            context.update(provision_curation_context(request, provision))
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
 
 @admin.register(Topic)
@@ -84,31 +121,6 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ["slug", "name"]
     search_fields = ["slug", "name"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Mapping)
-class MappingAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "source", "relationship", "target", "strength", "status", "updated_at"]
-    list_filter = ["status", "relationship", "rationale_type", "provenance"]
-    list_select_related = ["source__instrument", "target__instrument"]
-    autocomplete_fields = ["source", "target"]
-    search_fields = ["source__public_id", "target__public_id", "rationale"]
-    exclude = ["source_instrument", "target_instrument"]
-    readonly_fields = [
-        "version",
-        "published_at",
-        "author",
-        "reviewer",
-        "source_text",
-        "target_text",
-    ]
-
-    def save_model(self, request: HttpRequest, obj: Mapping, form: object, change: bool) -> None:
-        obj.source_instrument_id = obj.source.instrument_id
-        obj.target_instrument_id = obj.target.instrument_id
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Organisation)
