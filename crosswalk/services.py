@@ -24,6 +24,12 @@ def _latest_text(provision: Provision) -> ProvisionText | None:
     return provision.texts.order_by("-valid_from").first()
 
 
+def _save(mapping: Mapping, *, by: AbstractBaseUser | None) -> None:
+    """Save, recording `by` in the history even outside a request (commands, importers)."""
+    mapping._history_user = by
+    mapping.save()
+
+
 def _locked(mapping: Mapping) -> Mapping:
     return Mapping.objects.select_for_update().select_related("source", "target").get(pk=mapping.pk)
 
@@ -31,7 +37,7 @@ def _locked(mapping: Mapping) -> Mapping:
 def _expect(mapping: Mapping, *allowed: str, action: str) -> None:
     if mapping.status not in allowed:
         raise ValidationError(
-            {"status": [f"Cannot {action} a mapping that is {mapping.get_status_display()}."]}
+            {"status": [f"Cannot {action} a mapping that is {mapping.get_status_display().lower()}."]}
         )
 
 
@@ -69,7 +75,7 @@ def mapping_create(
         author=author,
         last_editor=author,
     )
-    mapping.save()
+    _save(mapping, by=author)
     return mapping
 
 
@@ -107,7 +113,7 @@ def mapping_update(
     locked.target_instrument_id = locked.target.instrument_id
     locked.last_editor = editor
     locked.version += 1
-    locked.save()
+    _save(locked, by=editor)
     return locked
 
 
@@ -129,7 +135,7 @@ def mapping_submit(*, mapping: Mapping, user: AbstractBaseUser) -> Mapping:
     locked.status = Status.IN_REVIEW
     locked.review_comment = ""
     locked.version += 1
-    locked.save()
+    _save(locked, by=user)
     return locked
 
 
@@ -157,7 +163,7 @@ def mapping_publish(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Mapping:
     locked.source_text = _latest_text(locked.source)
     locked.target_text = _latest_text(locked.target)
     locked.version += 1
-    locked.save()
+    _save(locked, by=reviewer)
     return locked
 
 
@@ -172,7 +178,7 @@ def mapping_return(*, mapping: Mapping, reviewer: AbstractBaseUser, comment: str
     locked.review_comment = comment.strip()
     locked.reviewer = reviewer
     locked.version += 1
-    locked.save()
+    _save(locked, by=reviewer)
     return locked
 
 
@@ -185,7 +191,7 @@ def mapping_retire(*, mapping: Mapping, reviewer: AbstractBaseUser, comment: str
     if comment.strip():
         locked.review_comment = comment.strip()
     locked.version += 1
-    locked.save()
+    _save(locked, by=reviewer)
     return locked
 
 
@@ -198,5 +204,5 @@ def mapping_confirm_texts(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Ma
     locked.target_text = _latest_text(locked.target)
     locked.reviewer = reviewer
     locked.version += 1
-    locked.save()
+    _save(locked, by=reviewer)
     return locked

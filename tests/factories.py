@@ -38,4 +38,6 @@ def mapping(
         status=status,
         reviewer=reviewer() if published else None,
         published_at=timezone.now() if published else None,
+        source_text=source_row.texts.order_by("-valid_from").first() if published else None,
+        target_text=target_row.texts.order_by("-valid_from").first() if published else None,
     )

@@ -108,6 +108,7 @@ def test_mapping_whole_object(api):
         "published_at": made.published_at.isoformat().replace("+00:00", "Z"),
         "updated_at": made.updated_at.isoformat().replace("+00:00", "Z"),
         "version": 1,
+        "text_changed": False,
     }
 
 
