@@ -36,9 +36,8 @@ def _locked(mapping: Mapping) -> Mapping:
 
 def _expect(mapping: Mapping, *allowed: str, action: str) -> None:
     if mapping.status not in allowed:
-        raise ValidationError(
-            {"status": [f"Cannot {action} a mapping that is {mapping.get_status_display().lower()}."]}
-        )
+        state = mapping.get_status_display().lower()
+        raise ValidationError({"status": [f"Cannot {action} a mapping that is {state}."]})
 
 
 @transaction.atomic
