@@ -1,9 +1,7 @@
 #!/bin/sh
-# Container start: wait for PostgreSQL, migrate, load the corpus, then exec gunicorn.
-#
-# Static files: admin CSS/JS are collected into /app/staticfiles at image build time, but with
-# DEBUG off neither Django nor gunicorn serves /static/. Put a reverse proxy in front that serves
-# /app/staticfiles at /static/ if the admin needs its styling. The JSON API and /healthz need none.
+# Container start: wait for PostgreSQL, migrate, load the corpus and the seed curation, create
+# the curator/reviewer groups, then exec gunicorn. Static files (collected into /app/staticfiles
+# at build time) are served by WhiteNoise.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -40,6 +38,8 @@ PY
 
 python manage.py migrate --no-input
 python manage.py load_corpus
+python manage.py load_seed_mappings
+python manage.py setup_roles
 
 exec gunicorn config.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
