@@ -245,6 +245,7 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
         obj.parent = by_citation[raw["parent"]] if raw["parent"] else None
         obj.ended_by = _resolve(raw["ended_by"], file, raw["citation"])
         texts = [ProvisionText(**_values(t, TEXT_FIELDS)) for t in raw["texts"]]
+        obj._change_reason = f"load_corpus: {file}"
         if current is None:
             # Saved one by one: a child needs its parent's key, and history records each row.
             obj.save()

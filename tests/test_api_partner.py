@@ -421,3 +421,22 @@ def test_create_api_key_command_prints_a_working_key(anonymous):
     stored = PartnerAPIKey.objects.get_from_key(key)
     assert stored.organisation.name == "Ministry of Examples"
     assert key not in stored.hashed_key
+
+
+def test_throttle_counters_live_in_redis_when_configured(api, monkeypatch, settings):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    client.flushdb()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    monkeypatch.setattr(PartnerKeyThrottle, "THROTTLE_RATES", {"partner": "1/minute"})
+    assert api.get("/api/v1/jurisdictions/").status_code == 200
+    assert api.get("/api/v1/jurisdictions/").status_code == 429
+    assert list(client.scan_iter("*throttle_partner_*"))
+    client.flushdb()

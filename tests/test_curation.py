@@ -268,10 +268,15 @@ def test_history_visible_and_exportable(client, people, admin_user):
     assert "curator" in page
     exported = c.get("/admin/crosswalk/mapping/history.csv").content.decode()
     rows = list(csv.DictReader(io.StringIO(exported)))
-    change = next(r for r in rows if r["mapping_id"] == str(made.pk) and r["field"] == "strength")
+    change = next(r for r in rows if r["object_id"] == str(made.pk) and r["field"] == "strength")
     assert (change["before"], change["after"], change["changed_by"]) == ("5", "8", "curator")
     provision_history = c.get(f"/admin/crosswalk/provision/{provision(JP_ART_1).pk}/history/")
     assert provision_history.status_code == 200
+    exported = c.get("/admin/crosswalk/provision/history.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    first = next(r for r in rows if r["object_id"] == str(provision(JP_ART_1).pk))
+    assert first["change"] == "created"
+    assert first["reason"] == "load_corpus: jp-ai-promotion-act.json"
 
 
 # Suggestions -----------------------------------------------------------------------------------

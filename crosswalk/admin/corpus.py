@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk.admin.curation import provision_curation_context
+from crosswalk.admin.history import history_csv_response
 from crosswalk.models import (
     Instrument,
     Jurisdiction,
@@ -105,6 +108,19 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     @admin.display(description="heading")
     def heading_short(self, obj: Provision) -> str:
         return (obj.heading or obj.text)[:80]
+
+    change_list_template = "admin/crosswalk/provision/change_list.html"
+
+    def get_urls(self) -> list:
+        history = self.admin_site.admin_view(self.history_csv_view)
+        own = [path("history.csv", history, name="crosswalk_provision_history_csv")]
+        return own + super().get_urls()
+
+    def history_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """Every recorded change to provisions (corpus loads name their file as the reason)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return history_csv_response(Provision, "crosswalk-provision-history.csv")
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None

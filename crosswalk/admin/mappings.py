@@ -3,8 +3,6 @@ the services, CSV import with a dry-run preview, the coverage heatmap and the hi
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -20,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk import services
 from crosswalk.admin.coverage import coverage_matrix
+from crosswalk.admin.history import history_csv_response
 from crosswalk.importers.mapping_csv import mappings_csv_commit, mappings_csv_parse
 from crosswalk.models import Mapping, Provision
 from crosswalk.validators import RELATIONSHIP_MEANINGS, validate_mapping_fields
@@ -398,59 +397,7 @@ class MappingAdmin(SimpleHistoryAdmin):
         """Every recorded change to mappings: who, when, what, and each field's before/after."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "mapping_id",
-                "history_id",
-                "changed_at",
-                "changed_by",
-                "change",
-                "field",
-                "before",
-                "after",
-            ]
-        )
-        records = Mapping.history.select_related("history_user").order_by(
-            "id", "history_date", "history_id"
-        )
-        previous: dict[int, Any] = {}
-        for record in records.iterator():
-            before = previous.get(record.id)
-            who = record.history_user.get_username() if record.history_user else ""
-            kind = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
-            changes = record.diff_against(before).changes if before is not None else []
-            if not changes:
-                writer.writerow(
-                    [
-                        record.id,
-                        record.history_id,
-                        record.history_date.isoformat(),
-                        who,
-                        kind,
-                        "",
-                        "",
-                        "",
-                    ]
-                )
-            for change in changes:
-                writer.writerow(
-                    [
-                        record.id,
-                        record.history_id,
-                        record.history_date.isoformat(),
-                        who,
-                        kind,
-                        change.field,
-                        change.old,
-                        change.new,
-                    ]
-                )
-            previous[record.id] = record
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="crosswalk-mapping-history.csv"'
-        return response
+        return history_csv_response(Mapping, "crosswalk-mapping-history.csv")
 
     # Bulk actions call the same services --------------------------------------------------------
 

@@ -1,0 +1,188 @@
+"""End-to-end in a real browser: curate, review and publish a mapping; picture the coverage page."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from crosswalk.models import Mapping, Organisation, PartnerAPIKey, Provision
+
+User = get_user_model()
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SOURCE = "jp-ai-promotion-act:art_3"
+TARGET = "eu-ai-act:art_4"
+PASSWORD = "e2e-browser-pass-1"
+RATIONALE = "Both set basic principles for AI; the EU article adds an AI-literacy duty."
+
+
+def skip(reason: str) -> None:
+    print(f"\nbrowser test skipped: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's chromium driven by Playwright; skipped where either is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip("the playwright package is not installed (pip install -e '.[dev]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop in this thread; the ORM asserts made between
+    # clicks are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def corpus(transactional_db):
+    """live_server flushes the database after each test: bring back what these tests need."""
+    if not Provision.objects.filter(public_id=TARGET).exists():
+        call_command("load_corpus", stdout=io.StringIO())
+    call_command("setup_roles", stdout=io.StringIO())
+
+
+def staff(username: str, group: str) -> User:
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form input[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
+def log_out(page) -> None:
+    page.click("#logout-form button[type=submit]")
+    page.get_by_role("heading", name="Logged out").wait_for()
+
+
+def choose(page, field: str, provision: Provision) -> None:
+    """Open the select2 widget, type the public id and pick the provision from the results."""
+    page.click(f"#{field} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", provision.public_id)
+    label = re.compile(rf"^\s*{re.escape(str(provision))}\s*$")
+    page.locator(".select2-results__option", has_text=label).click()
+    assert page.input_value(f"#{field}") == str(provision.pk)
+
+
+def click_workflow(page, label: str, pk: int) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+    page.locator(".messagelist").get_by_text(f"Mapping {pk} is now").wait_for()
+
+
+def published_pairs(base: str, key: str) -> list[tuple[str, str, str]]:
+    request = urllib.request.Request(
+        f"{base}/api/v1/mappings/?provision={SOURCE}", headers={"Authorization": f"Api-Key {key}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        body = json.load(response)
+    return [
+        (row["source"]["public_id"], row["target"]["public_id"], row["status"])
+        for row in body["results"]
+    ]
+
+
+def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(corpus, live_server, browser):
+    base = live_server.url
+    curator, reviewer = staff("e2e-curator", "curator"), staff("e2e-reviewer", "reviewer")
+    _, key = PartnerAPIKey.objects.create_key(
+        name="e2e", organisation=Organisation.objects.create(name="E2E")
+    )
+    source, target = (
+        Provision.objects.get(public_id=SOURCE),
+        Provision.objects.get(public_id=TARGET),
+    )
+    assert not Mapping.objects.filter(source=source, target=target).exists()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+
+    log_in(page, base, curator.username)
+    page.goto(f"{base}/admin/crosswalk/mapping/add/")
+    choose(page, "id_source", source)
+    choose(page, "id_target", target)
+    # The side-by-side box fetches both texts once they are chosen.
+    page.locator("#side-by-side").get_by_text(target.citation).first.wait_for()
+    page.check("input[name=relationship][value=intersects_with]")
+    page.fill("#id_strength", "6")
+    page.select_option("#id_rationale_type", "semantic")
+    page.fill("#id_rationale", RATIONALE)
+    page.click("input[name=_save]")
+    page.locator(".messagelist .success").wait_for()
+
+    mapping = Mapping.objects.get(source=source, target=target)
+    assert mapping.status == Mapping.Status.DRAFT
+    assert mapping.author == curator
+    assert (mapping.relationship, mapping.strength) == ("intersects_with", 6)
+    assert (mapping.rationale_type, mapping.rationale) == ("semantic", RATIONALE)
+
+    page.goto(f"{base}/admin/crosswalk/mapping/{mapping.pk}/change/")
+    assert page.get_by_role("button", name="Publish", exact=True).count() == 0
+    click_workflow(page, "Submit for review", mapping.pk)
+    mapping.refresh_from_db()
+    assert mapping.status == Mapping.Status.IN_REVIEW
+    assert published_pairs(base, key) == []
+    log_out(page)
+
+    log_in(page, base, reviewer.username)
+    page.goto(f"{base}/admin/crosswalk/mapping/{mapping.pk}/change/")
+    assert page.get_by_role("button", name="Submit for review").count() == 0
+    click_workflow(page, "Publish", mapping.pk)
+    mapping.refresh_from_db()
+    assert mapping.status == Mapping.Status.PUBLISHED
+    assert mapping.reviewer == reviewer and mapping.published_at is not None
+    context.close()
+
+    assert published_pairs(base, key) == [(SOURCE, TARGET, "published")]
+
+
+def test_coverage_heatmap_screenshot(corpus, live_server, browser, tmp_path):
+    """Writes to tmp_path; CROSSWALK_SCREENSHOT_DIR=docs/screenshots refreshes the committed PNG."""
+    call_command("load_seed_mappings", stdout=io.StringIO())
+    User.objects.create_superuser("e2e-admin", password=PASSWORD)
+    folder = Path(os.environ.get("CROSSWALK_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+
+    log_in(page, live_server.url, "e2e-admin")
+    page.goto(f"{live_server.url}/admin/crosswalk/mapping/coverage/")
+    heatmap = page.locator("#coverage-heatmap")
+    heatmap.wait_for()
+    assert heatmap.locator("td a").count() > 0
+    shot = folder / "coverage-heatmap.png"
+    page.screenshot(path=str(shot), full_page=True)
+    context.close()
+
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
