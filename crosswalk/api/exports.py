@@ -23,7 +23,7 @@ from crosswalk.api.filters import MappingFilter, ProvisionFilter
 from crosswalk.api.permissions import sees_drafts
 from crosswalk.api.renderers import ORJSONRenderer
 from crosswalk.api.serializers import ErrorSerializer, PairQuerySerializer
-from crosswalk.api.views import ERRORS, _pair_stamp, _strict_query
+from crosswalk.api.views import ERRORS, pair_stamp, strict_query
 from crosswalk.exports import copy_csv, mapping_export_sql, provision_export_sql
 from crosswalk.models import Mapping, Provision
 from crosswalk.oscal import oscal_mapping_collection
@@ -160,9 +160,9 @@ class OscalExportView(APIView):
         ),
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = _strict_query(request, PairQuerySerializer)
+        query = strict_query(request, PairQuerySerializer)
         source, target = query["source"], query["target"]
-        etag, last_modified = _pair_stamp(request, query)
+        etag, last_modified = pair_stamp(request, query)
         mappings = (
             Mapping.objects.published()
             .between(source.pk, target.pk)

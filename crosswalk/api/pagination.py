@@ -12,8 +12,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 
-def _link_header(links: dict[str, str | None]) -> str:
-    return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+class LinkHeaderMixin:
+    """RFC 8288 `Link` headers for the next and previous pages."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
+        header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+        if header:
+            response["Link"] = header
+        return response
 
 
 def _page_size(request: Any, default: int) -> int:
@@ -45,7 +53,7 @@ class RankedPaginator(Paginator):
         return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+class PageNumberPagination(LinkHeaderMixin, pagination.PageNumberPagination):
     page_size_query_param = "page_size"
 
     @property
@@ -63,15 +71,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.django_paginator_class = RankedPaginator if ranked else Paginator
         return super().paginate_queryset(queryset, request, view)
 
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
-        if header := _link_header(links):
-            response["Link"] = header
-        return response
 
-
-class MappingCursorPagination(pagination.CursorPagination):
+class MappingCursorPagination(LinkHeaderMixin, pagination.CursorPagination):
     page_size_query_param = "page_size"
     ordering = "id"
 
@@ -83,10 +84,3 @@ class MappingCursorPagination(pagination.CursorPagination):
             return super().decode_cursor(request)
         except NotFound as exc:
             raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from exc
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
-        if header := _link_header(links):
-            response["Link"] = header
-        return response

@@ -238,7 +238,7 @@ class ProvisionViewSet(
     )
     @action(detail=True, methods=["get"], permission_classes=[IsStaffUser], filterset_class=None)
     def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = _strict_query(request, SuggestionQuerySerializer)
+        query = strict_query(request, SuggestionQuerySerializer)
         provision = self.get_object()
         if query["target_instrument"].pk == provision.instrument_id:
             raise ValidationError({"target_instrument": ["Must differ from the provision's own."]})
@@ -263,7 +263,7 @@ class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
         return Mapping.objects.visible(drafts=sees_drafts(self.request)).for_api_list()
 
 
-def _pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
+def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
     mappings = Mapping.objects.visible(drafts=sees_drafts(request)).between(
         query["source"].pk, query["target"].pk
     )
@@ -275,7 +275,7 @@ def _pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
     )
 
 
-def _strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
+def strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
     reject_bad_values(request.query_params)
     serializer = serializer_class(data=request.query_params)
     unknown = sorted(set(request.query_params) - set(serializer.fields))
@@ -303,8 +303,8 @@ class CrosswalkView(APIView):
         ],
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = _strict_query(request, CrosswalkQuerySerializer)
-        etag, last_modified = _pair_stamp(request, query)
+        query = strict_query(request, CrosswalkQuerySerializer)
+        etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.visible(drafts=sees_drafts(request))
         return conditional(
             request,
@@ -319,8 +319,8 @@ class CoverageView(APIView):
 
     @extend_schema(parameters=[PairQuerySerializer], responses={200: CoverageSerializer, **ERRORS})
     def get(self, request: Request) -> HttpResponseBase:
-        query = _strict_query(request, PairQuerySerializer)
-        etag, last_modified = _pair_stamp(request, query)
+        query = strict_query(request, PairQuerySerializer)
+        etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.visible(drafts=sees_drafts(request))
         return conditional(
             request,

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,57 @@ def dated_text(
         "changed_by": changed_by,
         "source_file": source_file,
     }
+
+
+@dataclass(frozen=True)
+class Version:
+    """One dated source file of an instrument: from when its texts apply, and who made them."""
+
+    file: str
+    valid_from: datetime.date
+    changed_by: str
+
+
+def two_version_texts(
+    *,
+    old: Version,
+    new: Version,
+    before: Raw | None,
+    after: Raw | None,
+    heading_key: str = "title",
+    new_changed_by: str | None = None,
+) -> list[Raw]:
+    """The dated texts of a ref found in an older and/or a newer file: one text when the words
+    are the same in both, two (the old one ending the day before the new applies) when not."""
+    texts: list[Raw] = []
+    if before is not None:
+        texts.append(
+            dated_text(
+                valid_from=old.valid_from,
+                valid_until=None,
+                heading=text_of(old.file, before, heading_key),
+                text=text_of(old.file, before, "text"),
+                changed_by=old.changed_by,
+                source_file=old.file,
+            )
+        )
+    if after is not None:
+        heading, text = text_of(new.file, after, heading_key), text_of(new.file, after, "text")
+        if texts and (heading, text) == (texts[0]["heading"], texts[0]["text"]):
+            return texts
+        if texts:
+            texts[0]["valid_until"] = (new.valid_from - datetime.timedelta(days=1)).isoformat()
+        texts.append(
+            dated_text(
+                valid_from=new.valid_from,
+                valid_until=None,
+                heading=heading,
+                text=text,
+                changed_by=new_changed_by or new.changed_by,
+                source_file=new.file,
+            )
+        )
+    return texts
 
 
 def provision(

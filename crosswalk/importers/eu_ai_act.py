@@ -14,9 +14,9 @@ from pathlib import Path
 from crosswalk.importers.common import (
     Raw,
     SourceError,
+    Version,
     assemble,
     assign_eids,
-    dated_text,
     default_label,
     end_provisions,
     instrument_record,
@@ -26,6 +26,7 @@ from crosswalk.importers.common import (
     read_source,
     source_record,
     text_of,
+    two_version_texts,
 )
 
 SLUG = "eu-ai-act"
@@ -57,6 +58,9 @@ PREFIX = {
 }
 ROOTED = {"recital", "chapter", "article", "annex"}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+
+OJ_VERSION = Version(OJ_FILE, ENTRY_INTO_FORCE, ORIGINAL)
+CONSOLIDATED_VERSION = Version(CONSOLIDATED_FILE, OMNIBUS_IN_FORCE, OMNIBUS)
 
 REUSE = (
     "EU legal texts on EUR-Lex: reuse authorised, with acknowledgement of the source, under "
@@ -163,38 +167,13 @@ def build(sources_dir: Path) -> Raw:
     for ref in order:
         before, after = old.get(ref), new.get(ref)
         p = after or before
-        texts: list[Raw] = []
-        if before is not None:
-            texts.append(
-                dated_text(
-                    valid_from=ENTRY_INTO_FORCE,
-                    valid_until=None,
-                    heading=_heading(OJ_FILE, before),
-                    text=text_of(OJ_FILE, before, "text"),
-                    changed_by=ORIGINAL,
-                    source_file=OJ_FILE,
-                )
-            )
-        if after is not None:
-            heading, text = (
-                _heading(CONSOLIDATED_FILE, after),
-                text_of(CONSOLIDATED_FILE, after, "text"),
-            )
-            if before is None or (heading, text) != (texts[0]["heading"], texts[0]["text"]):
-                if texts:
-                    texts[0]["valid_until"] = (
-                        OMNIBUS_IN_FORCE - datetime.timedelta(days=1)
-                    ).isoformat()
-                texts.append(
-                    dated_text(
-                        valid_from=OMNIBUS_IN_FORCE,
-                        valid_until=None,
-                        heading=heading,
-                        text=text,
-                        changed_by=_changed_by(after),
-                        source_file=CONSOLIDATED_FILE,
-                    )
-                )
+        texts = two_version_texts(
+            old=OJ_VERSION,
+            new=CONSOLIDATED_VERSION,
+            before=before,
+            after=after,
+            new_changed_by=_changed_by(after) if after is not None else None,
+        )
         applies_from, application_dates = _application(p)
         extra: Raw = {}
         if p.get("footnotes"):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from crosswalk.importers.common import (
     Raw,
+    Version,
     assemble,
     assign_eids,
-    dated_text,
     default_label,
     end_provisions,
     instrument_record,
@@ -22,7 +22,7 @@ from crosswalk.importers.common import (
     provision,
     read_source,
     source_record,
-    text_of,
+    two_version_texts,
 )
 
 SLUG = "oecd-ai-recommendation"
@@ -34,6 +34,10 @@ AMENDMENT = (
     "Amended by the OECD Council on 8 November 2023 (C(2023)151, definition of 'AI system') and "
     "at Ministerial level on 3 May 2024 (C/MIN(2024)16/FINAL)"
 )
+VERSION_2019 = Version(
+    FILE_2019, ADOPTED, "Adopted by the OECD Council at Ministerial level on 22 May 2019"
+)
+VERSION_2024 = Version(FILE_2024, AMENDED, AMENDMENT)
 ROOTED = {"preamble", "heading", "operative_paragraph", "section", "principle", "recommendation"}
 
 
@@ -60,33 +64,7 @@ def build(sources_dir: Path) -> Raw:
     provisions: list[Raw] = []
     for ref, p in zip(order, latest, strict=True):
         before, after = old.get(ref), new.get(ref)
-        texts: list[Raw] = []
-        if before is not None:
-            texts.append(
-                dated_text(
-                    valid_from=ADOPTED,
-                    valid_until=None,
-                    heading=text_of(FILE_2019, before, "title"),
-                    text=text_of(FILE_2019, before, "text"),
-                    changed_by="Adopted by the OECD Council at Ministerial level on 22 May 2019",
-                    source_file=FILE_2019,
-                )
-            )
-        if after is not None:
-            heading, text = text_of(FILE_2024, after, "title"), text_of(FILE_2024, after, "text")
-            if before is None or (heading, text) != (texts[0]["heading"], texts[0]["text"]):
-                if texts:
-                    texts[0]["valid_until"] = last_old_day.isoformat()
-                texts.append(
-                    dated_text(
-                        valid_from=AMENDED,
-                        valid_until=None,
-                        heading=heading,
-                        text=text,
-                        changed_by=AMENDMENT,
-                        source_file=FILE_2024,
-                    )
-                )
+        texts = two_version_texts(old=VERSION_2019, new=VERSION_2024, before=before, after=after)
         provisions.append(
             provision(
                 citation=ref,
