@@ -32,6 +32,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && echo "installing chromium for the browser test" && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "browser test will be skipped: no chromium and cannot install it"
 	@$(STOP_EMBEDDED_DB_ON_EXIT) $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connections
 
 from crosswalk.models import Mapping, Organisation, PartnerAPIKey, Provision
 
@@ -39,31 +40,39 @@ def skip(reason: str) -> None:
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    """Debian's chromium driven by Playwright; skipped where either is missing."""
+def start_playwright():
+    """Playwright's sync entry point, or a skip (before any database work) where it or chromium
+    is missing."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip("the playwright package is not installed (pip install -e '.[dev]')")
     if not os.access(CHROMIUM, os.X_OK):
         skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    # Playwright's sync API keeps an event loop in this thread; the ORM asserts made between
-    # clicks are still plain synchronous calls.
+    return sync_playwright
+
+
+@pytest.fixture
+def corpus(start_playwright, transactional_db):
+    """live_server flushes the database after each test: bring back what these tests need."""
+    if not Provision.objects.filter(public_id=TARGET).exists():
+        call_command("load_corpus", stdout=io.StringIO())
+    call_command("setup_roles", stdout=io.StringIO())
+
+
+@pytest.fixture
+def browser(start_playwright, corpus, live_server, monkeypatch):
+    """Debian's chromium, headless, in front of the live server."""
+    # Playwright's sync API runs an event loop in this thread: Django then takes the ORM calls
+    # made between clicks for async ones (they are not) and keeps their connection apart.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    with start_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield launched
         launched.close()
-
-
-@pytest.fixture
-def corpus(transactional_db):
-    """live_server flushes the database after each test: bring back what these tests need."""
-    if not Provision.objects.filter(public_id=TARGET).exists():
-        call_command("load_corpus", stdout=io.StringIO())
-    call_command("setup_roles", stdout=io.StringIO())
+        connections.close_all()  # that separate connection would block dropping the test database
 
 
 def staff(username: str, group: str) -> User:
@@ -112,7 +121,7 @@ def published_pairs(base: str, key: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(corpus, live_server, browser):
+def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(browser, live_server):
     base = live_server.url
     curator, reviewer = staff("e2e-curator", "curator"), staff("e2e-reviewer", "reviewer")
     _, key = PartnerAPIKey.objects.create_key(
@@ -166,7 +175,7 @@ def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(corpus, liv
     assert published_pairs(base, key) == [(SOURCE, TARGET, "published")]
 
 
-def test_coverage_heatmap_screenshot(corpus, live_server, browser, tmp_path):
+def test_coverage_heatmap_screenshot(browser, live_server, tmp_path):
     """Writes to tmp_path; CROSSWALK_SCREENSHOT_DIR=docs/screenshots refreshes the committed PNG."""
     call_command("load_seed_mappings", stdout=io.StringIO())
     User.objects.create_superuser("e2e-admin", password=PASSWORD)
