@@ -440,3 +440,21 @@ def test_throttle_counters_live_in_redis_when_configured(api, monkeypatch, setti
     assert api.get("/api/v1/jurisdictions/").status_code == 429
     assert list(client.scan_iter("*throttle_partner_*"))
     client.flushdb()
+
+
+def test_admin_creates_a_key_for_an_organisation_shown_once(client, admin_user, anonymous):
+    organisation = Organisation.objects.create(name="Agency in the admin")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/crosswalk/partnerapikey/add/",
+        {"name": "production", "organisation": organisation.pk},
+        follow=True,
+    )
+    message = " ".join(str(m) for m in response.context["messages"])
+    key = message.split("The API key for production is: ")[1].split(". Please")[0]
+    stored = PartnerAPIKey.objects.get(organisation=organisation)
+    assert key not in stored.hashed_key
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert anonymous.get("/api/v1/instruments/").status_code == 200
+    page = client.get(f"/admin/crosswalk/partnerapikey/{stored.pk}/change/").content.decode()
+    assert key not in page  # shown once only
