@@ -80,7 +80,7 @@ class InstrumentFilter(StrictFilterSet):
     )
     legal_force = django_filters.ChoiceFilter(choices=Instrument.LegalForce.choices)
     status = django_filters.ChoiceFilter(choices=Instrument.Status.choices)
-    updated_since = UpdatedSinceFilter()
+    updated_since = UpdatedSinceFilter(help_text="ISO 8601 date-time: changed at or after it.")
     ordering = django_filters.OrderingFilter(
         fields=["slug", "in_force_from", "adopted_on", "updated_at"]
     )
@@ -103,22 +103,47 @@ class ProvisionFilter(StrictFilterSet):
     extra_allowed = (*PAGING, "include")
 
     jurisdiction = django_filters.CharFilter(field_name="instrument__jurisdiction__code")
-    instrument = django_filters.CharFilter(field_name="instrument__slug")
+    instrument = django_filters.CharFilter(
+        field_name="instrument__slug", help_text="Instrument slug, e.g. `eu-ai-act`."
+    )
     type = django_filters.ChoiceFilter(
-        field_name="instrument__instrument_type", choices=Instrument.Type.choices
+        field_name="instrument__instrument_type",
+        choices=Instrument.Type.choices,
+        help_text="The instrument's type.",
     )
     legal_force = django_filters.ChoiceFilter(
         field_name="instrument__legal_force", choices=Instrument.LegalForce.choices
     )
-    status = django_filters.ChoiceFilter(choices=PROVISION_STATUSES, method="filter_status")
-    kind = django_filters.CharFilter()
-    topic = django_filters.CharFilter(field_name="topics__slug")
-    parent = django_filters.CharFilter(field_name="parent__public_id")
-    citation = django_filters.CharFilter()
-    q = django_filters.CharFilter(method="filter_q", max_length=200)
-    in_force_on = django_filters.DateFilter(method="filter_in_force_on")
-    as_of = django_filters.DateFilter(method="filter_as_of")
-    updated_since = UpdatedSinceFilter()
+    status = django_filters.ChoiceFilter(
+        choices=PROVISION_STATUSES,
+        method="filter_status",
+        help_text="Status today, or on `as_of` when given.",
+    )
+    kind = django_filters.CharFilter(help_text="e.g. article, paragraph, point, recital.")
+    topic = django_filters.CharFilter(field_name="topics__slug", help_text="Topic slug.")
+    parent = django_filters.CharFilter(
+        field_name="parent__public_id", help_text="Public id of the parent provision."
+    )
+    citation = django_filters.CharFilter(
+        help_text="The source's own reference, verbatim, e.g. `Article 5(1)(a)`."
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text=(
+            "Full-text search over heading and text, ranked (web-search syntax: quotes, "
+            "`or`, `-`). Japanese and Korean text is matched by substring of the original."
+        ),
+    )
+    in_force_on = django_filters.DateFilter(
+        method="filter_in_force_on",
+        help_text="YYYY-MM-DD: part of the law that day (applicable or not), with that day's text.",
+    )
+    as_of = django_filters.DateFilter(
+        method="filter_as_of",
+        help_text="YYYY-MM-DD: in force and applicable that day, with that day's text.",
+    )
+    updated_since = UpdatedSinceFilter(help_text="ISO 8601 date-time: changed at or after it.")
     ordering = django_filters.OrderingFilter(
         fields=["position", "citation", "in_force_from", "applies_from", "updated_at"]
     )
@@ -144,20 +169,26 @@ class MappingFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Mapping.Status.choices)
     relationship = django_filters.ChoiceFilter(choices=Mapping.Relationship.choices)
     strength_min = django_filters.NumberFilter(
-        field_name="strength", lookup_expr="gte", min_value=1, max_value=10
+        field_name="strength", lookup_expr="gte", min_value=1, max_value=10, help_text="1–10."
     )
     strength_max = django_filters.NumberFilter(
-        field_name="strength", lookup_expr="lte", min_value=1, max_value=10
+        field_name="strength", lookup_expr="lte", min_value=1, max_value=10, help_text="1–10."
     )
     rationale_type = django_filters.ChoiceFilter(choices=Mapping.RationaleType.choices)
     provenance = django_filters.ChoiceFilter(choices=Mapping.Provenance.choices)
     source_instrument = django_filters.CharFilter(field_name="source_instrument__slug")
     target_instrument = django_filters.CharFilter(field_name="target_instrument__slug")
-    instrument = django_filters.CharFilter(method="filter_instrument")
-    provision = django_filters.CharFilter(method="filter_provision")
-    topic = django_filters.CharFilter(method="filter_topic")
-    as_of = django_filters.DateFilter(method="filter_as_of")
-    updated_since = UpdatedSinceFilter()
+    instrument = django_filters.CharFilter(
+        method="filter_instrument", help_text="Instrument slug on either side."
+    )
+    provision = django_filters.CharFilter(
+        method="filter_provision", help_text="Public id of a provision on either side."
+    )
+    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic of either side.")
+    as_of = django_filters.DateFilter(
+        method="filter_as_of", help_text="YYYY-MM-DD: both provisions in force and applicable."
+    )
+    updated_since = UpdatedSinceFilter(help_text="ISO 8601 date-time: changed at or after it.")
 
     class Meta:
         model = Mapping
