@@ -34,6 +34,19 @@ def _locked(mapping: Mapping) -> Mapping:
     return Mapping.objects.select_for_update().select_related("source", "target").get(pk=mapping.pk)
 
 
+def _validate(mapping: Mapping, *, for_review: bool = False) -> None:
+    validate_mapping_fields(
+        source=mapping.source,
+        target=mapping.target,
+        relationship=mapping.relationship,
+        strength=mapping.strength,
+        rationale_type=mapping.rationale_type,
+        rationale=mapping.rationale,
+        exclude_pk=mapping.pk,
+        for_review=for_review,
+    )
+
+
 def _expect(mapping: Mapping, *allowed: str, action: str) -> None:
     if mapping.status not in allowed:
         state = mapping.get_status_display().lower()
@@ -99,15 +112,7 @@ def mapping_update(
         raise ValueError(f"not editable: {sorted(unknown)}")
     for field, value in changes.items():
         setattr(locked, field, value)
-    validate_mapping_fields(
-        source=locked.source,
-        target=locked.target,
-        relationship=locked.relationship,
-        strength=locked.strength,
-        rationale_type=locked.rationale_type,
-        rationale=locked.rationale,
-        exclude_pk=locked.pk,
-    )
+    _validate(locked)
     locked.source_instrument_id = locked.source.instrument_id
     locked.target_instrument_id = locked.target.instrument_id
     locked.last_editor = editor
@@ -121,16 +126,7 @@ def mapping_submit(*, mapping: Mapping, user: AbstractBaseUser) -> Mapping:
     """Send a draft for review; the rationale must be complete."""
     locked = _locked(mapping)
     _expect(locked, Status.DRAFT, action="submit")
-    validate_mapping_fields(
-        source=locked.source,
-        target=locked.target,
-        relationship=locked.relationship,
-        strength=locked.strength,
-        rationale_type=locked.rationale_type,
-        rationale=locked.rationale,
-        exclude_pk=locked.pk,
-        for_review=True,
-    )
+    _validate(locked, for_review=True)
     locked.status = Status.IN_REVIEW
     locked.review_comment = ""
     locked.version += 1

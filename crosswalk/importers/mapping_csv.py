@@ -51,6 +51,10 @@ class ImportPreview:
         return not self.errors and bool(self.rows)
 
 
+def _row_errors(line: int, error: ValidationError) -> list[RowError]:
+    return [RowError(line, f, m) for f, messages in error.message_dict.items() for m in messages]
+
+
 def _unguard(value: str) -> str:
     """Undo the export's formula guard: "'=x" was exported for "=x"."""
     if len(value) > 1 and value[0] == "'" and value[1] in GUARDED:
@@ -105,7 +109,7 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
         try:
             strength = parse_strength(values.get("strength"))
         except ValidationError as exc:
-            row_errors += [RowError(line, f, m) for f, ms in exc.message_dict.items() for m in ms]
+            row_errors += _row_errors(line, exc)
             strength = None
         if not row_errors:
             try:
@@ -118,9 +122,7 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
                     rationale=values.get("rationale", ""),
                 )
             except ValidationError as exc:
-                row_errors += [
-                    RowError(line, f, m) for f, ms in exc.message_dict.items() for m in ms
-                ]
+                row_errors += _row_errors(line, exc)
         if not row_errors:
             pair = (ends["source"].pk, ends["target"].pk)
             if pair in seen:
