@@ -185,13 +185,19 @@ def _public_ids(ids: set[int]) -> dict[int, str]:
     return dict(Provision.objects.filter(pk__in=ids).values_list("pk", "public_id"))
 
 
-def _resolve(public_id: str | None, file: str, citation: str | None) -> Provision | None:
-    if public_id is None:
-        return None
-    found = Provision.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise CorpusError(file, citation, f"refers to {public_id!r}, which is not loaded")
-    return found
+def _resolver(doc: Raw, file: str) -> Callable[[str | None, str | None], Provision | None]:
+    """Look up, in one query, every provision this fixture refers to in other instruments."""
+    wanted = {doc["instrument"]["revoked_by"]} | {p["ended_by"] for p in doc["provisions"]}
+    found = Provision.objects.in_bulk([w for w in wanted if w], field_name="public_id")
+
+    def resolve(public_id: str | None, citation: str | None) -> Provision | None:
+        if public_id is None:
+            return None
+        if public_id not in found:
+            raise CorpusError(file, citation, f"refers to {public_id!r}, which is not loaded")
+        return found[public_id]
+
+    return resolve
 
 
 @transaction.atomic
@@ -207,6 +213,7 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
         jurisdiction.name = jurisdiction_name
         jurisdiction.save()
 
+    resolve = _resolver(doc, file)
     instrument = (
         Instrument.objects.select_related("jurisdiction", "revoked_by").filter(slug=slug).first()
     )
@@ -215,7 +222,7 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
         for key in INSTRUMENT_FIELDS:
             setattr(instrument, key, info[key])
         instrument.jurisdiction = jurisdiction
-        instrument.revoked_by = _resolve(info["revoked_by"], file, None)
+        instrument.revoked_by = resolve(info["revoked_by"], None)
         instrument.full_clean(exclude=["revoked_by", "superseded_by"])
         instrument.save()
         report.instrument_written = True
@@ -243,7 +250,7 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
             setattr(obj, key, latest[key])
         obj.public_id = f"{slug}:{raw['eid']}"
         obj.parent = by_citation[raw["parent"]] if raw["parent"] else None
-        obj.ended_by = _resolve(raw["ended_by"], file, raw["citation"])
+        obj.ended_by = resolve(raw["ended_by"], raw["citation"])
         texts = [ProvisionText(**_values(t, TEXT_FIELDS)) for t in raw["texts"]]
         obj._change_reason = f"load_corpus: {file}"
         if current is None:

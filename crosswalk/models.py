@@ -11,7 +11,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
-from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
@@ -240,10 +239,6 @@ class Provision(models.Model):
         if self.applies_until is not None and day > self.applies_until:
             return "no_longer_applicable"
         return "in_force"
-
-    @property
-    def status_today(self) -> str:
-        return self.status_on(timezone.localdate())
 
 
 class ProvisionText(models.Model):

@@ -7,7 +7,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.utils import timezone
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
@@ -29,13 +29,21 @@ def applicable_q(day: datetime.date, prefix: str = "") -> Q:
     return in_force_q(day, prefix) & started & _open_until(f"{prefix}applies_until", day)
 
 
+class ChangeStampMixin:
+    """Row count and latest change of a filtered set: what ETag / Last-Modified are made of."""
+
+    def change_stamp(self) -> tuple[int, datetime.datetime | None]:
+        stamp = self.order_by().aggregate(count=Count("pk"), last=Max("updated_at"))
+        return stamp["count"], stamp["last"]
+
+
 class ProvisionTextQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date) -> ProvisionTextQuerySet:
         """The text each provision had on `day`."""
         return self.filter(Q(valid_from__lte=day) & _open_until("valid_until", day))
 
 
-class ProvisionQuerySet(models.QuerySet):
+class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
     def in_force_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Part of the law on `day` (applicable or not), each with that day's text."""
         return self.filter(in_force_q(day)).with_text_on(day)
@@ -96,7 +104,7 @@ class ProvisionQuerySet(models.QuerySet):
         )
 
 
-class MappingQuerySet(models.QuerySet):
+class MappingQuerySet(ChangeStampMixin, models.QuerySet):
     def published(self) -> MappingQuerySet:
         return self.filter(status="published")
 

@@ -164,7 +164,7 @@ def test_oscal_collection_validates_against_the_published_schema(api):
     assert {m["relationship"] for m in maps} <= allowed
 
 
-def test_export_csv_command(db, tmp_path):
+def test_export_csv_command(db, tmp_path, capsysbinary):
     mapping(JP_ART_1, EU_ART_1, rationale="=SUM(A1)")
     target = tmp_path / "out.csv"
     call_command(
@@ -172,8 +172,15 @@ def test_export_csv_command(db, tmp_path):
     )
     [row] = rows(target.read_bytes())
     assert row["rationale"] == "'=SUM(A1)"
-    out = io.StringIO()
-    call_command("export_csv", "provisions", "instrument=g7-hiroshima-code-of-conduct", stdout=out)
-    assert len(Provision.objects.filter(instrument__slug="g7-hiroshima-code-of-conduct")) == 12
+    capsysbinary.readouterr()
+    call_command("export_csv", "provisions", "instrument=g7-hiroshima-code-of-conduct")
+    exported = rows(capsysbinary.readouterr().out)
+    # The command writes the file to stdout; every row is a provision of that instrument.
+    assert [r["public_id"] for r in exported] == list(
+        Provision.objects.filter(instrument__slug="g7-hiroshima-code-of-conduct")
+        .order_by("position")
+        .values_list("public_id", flat=True)
+    )
+    assert len(exported) == 12
     with pytest.raises(CommandError, match="relationship"):
         call_command("export_csv", "mappings", "relationship=same")

@@ -74,24 +74,26 @@ def coverage_matrix() -> dict[str, Any]:
                 }
             )
         rows.append({"instrument": row, "cells": cells})
-    unmapped = []
+    # Every gap of every instrument in one query, grouped here.
+    gaps: dict[int, list[Provision]] = defaultdict(list)
+    for provision in (
+        Provision.objects.filter(instrument__in=by_id)
+        .exclude(pk__in=touched)
+        .order_by("instrument_id", "position")
+        .only("pk", "instrument_id", "citation", "heading", "text")
+    ):
+        gaps[provision.instrument_id].append(provision)
     provision_list = reverse("admin:crosswalk_provision_changelist")
+    unmapped = []
     for instrument in instruments:
-        gaps = (
-            Provision.objects.filter(instrument=instrument)
-            .exclude(pk__in=touched)
-            .order_by("position")
-            .only("pk", "citation", "heading", "text")
-        )
-        total = gaps.count()
+        rows_missing = gaps.get(instrument.pk, [])
+        total = instrument.provision_count
         unmapped.append(
             {
                 "instrument": instrument,
-                "count": total,
-                "share": round(total / instrument.provision_count * 100)
-                if instrument.provision_count
-                else 0,
-                "shown": list(gaps[:UNMAPPED_SHOWN]),
+                "count": len(rows_missing),
+                "share": round(len(rows_missing) / total * 100) if total else 0,
+                "shown": rows_missing[:UNMAPPED_SHOWN],
                 "url": provision_list
                 + "?"
                 + urlencode({"instrument__id__exact": instrument.pk, "mapped": "no"}),

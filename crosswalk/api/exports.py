@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Max
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -105,8 +104,8 @@ class ProvisionExportView(GenericAPIView):
         # Validated by the filter above: a malformed date has already been a 400.
         raw = request.query_params.get("as_of") or request.query_params.get("in_force_on")
         day: datetime.date | None = forms.DateField().clean(raw) if raw else None
-        stamp = queryset.order_by().aggregate(count=Count("pk"), last=Max("updated_at"))
-        etag, last_modified = validators(request, [stamp["count"], stamp["last"]], [stamp["last"]])
+        count, last = queryset.change_stamp()
+        etag, last_modified = validators(request, [count, last], [last])
         sql, sql_params = provision_export_sql(queryset, day=day, today=timezone.localdate())
         return conditional(
             request,
@@ -130,13 +129,11 @@ class MappingExportView(GenericAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         bom = _bom(request)
         queryset = self.filter_queryset(self.get_queryset())
-        stamp = queryset.order_by().aggregate(count=Count("pk"), last=Max("updated_at"))
+        count, last = queryset.change_stamp()
         # Any provision change may alter a heading in the file; the latest one is an index read,
         # where joining both provisions of a million mappings would cost most of a second.
-        provisions = Provision.objects.aggregate(last=Max("updated_at"))["last"]
-        etag, last_modified = validators(
-            request, [stamp["count"], stamp["last"], provisions], [stamp["last"], provisions]
-        )
+        _, provisions = Provision.objects.change_stamp()
+        etag, last_modified = validators(request, [count, last, provisions], [last, provisions])
         sql, sql_params = mapping_export_sql(queryset)
         return conditional(
             request,

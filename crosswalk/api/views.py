@@ -6,7 +6,6 @@ from operator import attrgetter
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Max
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -264,15 +263,15 @@ class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
 
 
 def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
-    mappings = Mapping.objects.visible(drafts=sees_drafts(request)).between(
-        query["source"].pk, query["target"].pk
+    count, last = (
+        Mapping.objects.visible(drafts=sees_drafts(request))
+        .between(query["source"].pk, query["target"].pk)
+        .change_stamp()
     )
-    stamp = mappings.aggregate(count=Count("pk"), last=Max("updated_at"))
-    provisions = Provision.objects.filter(instrument__in=[query["source"], query["target"]])
-    last_provision = provisions.aggregate(last=Max("updated_at"))["last"]
-    return validators(
-        request, [stamp["count"], stamp["last"], last_provision], [stamp["last"], last_provision]
-    )
+    _, last_provision = Provision.objects.filter(
+        instrument__in=[query["source"], query["target"]]
+    ).change_stamp()
+    return validators(request, [count, last, last_provision], [last, last_provision])
 
 
 def strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
