@@ -16,14 +16,14 @@ def test_instruments_list_has_the_whole_corpus(api):
     response = api.get("/api/v1/instruments/", {"page_size": 50})
     body = response.json()
     assert response.status_code == 200
-    assert body["count"] == 19
+    assert body["count"] == 20
     slugs = {row["slug"] for row in body["results"]}
     assert {"eu-ai-act", "jp-ai-promotion-act", "kr-ai-framework-act", "us-eo-14434"} <= slugs
 
 
 def test_instrument_filters(api):
     body = api.get("/api/v1/instruments/", {"jurisdiction": "US", "type": "executive_order"}).json()
-    assert body["count"] == 11
+    assert body["count"] == 12
     assert api.get("/api/v1/instruments/", {"status": "revoked"}).json()["results"][0]["slug"] == (
         "us-eo-14110"
     )

@@ -160,6 +160,7 @@ def test_us_eo_14110_revoked_by_14148_sec_2_ggg(api):
 def test_later_orders_in_force_from_signing(api):
     signed = {
         "us-eo-14179": "2025-01-23",
+        "us-eo-14277": "2025-04-23",
         "us-eo-14318": "2025-07-23",
         "us-eo-14319": "2025-07-23",
         "us-eo-14320": "2025-07-23",

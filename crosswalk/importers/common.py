@@ -134,7 +134,12 @@ def dated_text(
     original_language: str = "",
     changed_by: str = "",
     source_file: str = "",
+    footnotes: list[Raw] | None = None,
+    translation_note: str = "",
 ) -> Raw:
+    """One dated text. `footnotes` is [{"number": "1", "text": "..." or None}, ...] in order;
+    `translation_note` says what the English is when it is not a translation of this very text
+    (e.g. Ver1.1's provisional translation beside Ver1.2's Japanese), or why there is none."""
     return {
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat() if valid_until else None,
@@ -145,6 +150,8 @@ def dated_text(
         "original_language": original_language,
         "changed_by": changed_by,
         "source_file": source_file,
+        "footnotes": footnotes or [],
+        "translation_note": translation_note,
     }
 
 
@@ -219,6 +226,7 @@ def provision(
     application_note: str = "",
     application_dates: list[Raw] | None = None,
     extra: Raw | None = None,
+    references: list[Raw] | None = None,
 ) -> Raw:
     """The normalised provision; position is set when the instrument is assembled."""
     return {
@@ -239,7 +247,45 @@ def provision(
         "application_note": application_note,
         "application_dates": application_dates or [],
         "extra": extra or {},
+        "references": references or [],
         "texts": texts,
+    }
+
+
+REFERENCE_TYPES = ("implements", "revokes", "reproduces")
+
+
+def reference(
+    *,
+    type: str,
+    target: str,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None = None,
+    note: str = "",
+) -> Raw:
+    """A typed link from a provision to another one (`target` is its public id), stated by the
+    text valid over [valid_from, valid_until]: a decree article implements the Act article that
+    delegates to it, an order revokes another, a text reproduces another text."""
+    if type not in REFERENCE_TYPES:
+        raise ValueError(f"unknown reference type {type!r}")
+    return {
+        "type": type,
+        "target": target,
+        "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "note": note,
+    }
+
+
+def instrument_version(
+    *, label: str, valid_from: datetime.date, valid_until: datetime.date | None, source_file: str
+) -> Raw:
+    """Which version of an instrument's text was current when (Guidelines Ver1.1 -> Ver1.2)."""
+    return {
+        "label": label,
+        "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "source_file": source_file,
     }
 
 
@@ -312,6 +358,7 @@ def instrument_record(
     preamble: str = "",
     notes: str = "",
     sources: list[dict[str, str]] | None = None,
+    versions: list[Raw] | None = None,
 ) -> Raw:
     return {
         "slug": slug,
@@ -337,4 +384,5 @@ def instrument_record(
         "preamble": preamble,
         "notes": notes,
         "sources": sources or [],
+        "versions": versions or [],
     }
