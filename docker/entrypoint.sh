@@ -37,6 +37,8 @@ while True:
 PY
 
 python manage.py migrate --no-input
+# The rate-limit counters live in this table when REDIS_URL is unset (no-op otherwise).
+python manage.py createcachetable
 python manage.py load_corpus
 python manage.py load_seed_mappings
 python manage.py setup_roles
