@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +73,24 @@ class PrivatePostgres:
     def stop(self, *, immediate: bool = False) -> None:
         """`immediate`: as a crash (no shutdown checkpoint; recovery at the next start)."""
         self._command("stop", *(["--immediate"] if immediate else []))
+
+    def kill(self, timeout: float = 20) -> float:
+        """SIGKILL the postmaster, as the kernel's OOM killer would; return the seconds until
+        the process was gone. pgserver takes a killed but unreaped (zombie) postmaster for a
+        running one, so wait for it to be reaped; where nothing reaps orphans, remove its
+        lock file, as an operator would after checking the process is dead."""
+        lock_file = self.data_dir / "postmaster.pid"
+        pid = int(lock_file.read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return time.monotonic() - started
+            time.sleep(0.1)
+        lock_file.unlink(missing_ok=True)
+        return time.monotonic() - started
 
 
 def production_env(database_url: str, **extra: str) -> dict[str, str]:
