@@ -150,7 +150,7 @@ REST_FRAMEWORK = {
         "partner": env_str("THROTTLE_PARTNER_RATE", "10000/hour"),
         "public": env_str("THROTTLE_PUBLIC_RATE", "1000/hour"),
     },
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["crosswalk.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "crosswalk.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["crosswalk.api.renderers.ORJSONRenderer"],

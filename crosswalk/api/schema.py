@@ -8,6 +8,11 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
+from crosswalk.api.serializers import ErrorSerializer
+
+# Every operation documents the one error shape for these.
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
+
 
 class PartnerAPIKeyScheme(OpenApiAuthenticationExtension):
     target_class = "crosswalk.api.authentication.PartnerAPIKeyAuthentication"
