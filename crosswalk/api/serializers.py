@@ -137,11 +137,12 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class LeanSerializer(serializers.Serializer):
-    """Declares a computed response like any serializer, so the schema is read from it, but
-    writes it with one plan per class instead of DRF's per-field machinery (which costs more
-    than computing a crosswalk of a thousand rows). Input is a dict; values pass through as they
-    are. Only declared keys are written and a missing required key is an error, so the response
-    cannot drift from its documentation."""
+    # Declares a computed response like any serializer, so the schema is read from it, but
+    # writes it with one plan per class instead of DRF's per-field machinery (which costs more
+    # than computing a crosswalk of a thousand rows). Input is a dict; values pass through as
+    # they are. Only declared keys are written and a missing required key is an error, so the
+    # response cannot drift from its documentation. (A comment, not a docstring: the schema
+    # would give it to every subclass as its description.)
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
         return _writer(type(self))(instance)
@@ -179,12 +180,16 @@ def _writer(serializer_class: type[LeanSerializer]) -> Writer:
 
 
 class ProvisionRefSerializer(LeanSerializer):
+    """A provision, briefly."""
+
     public_id = serializers.CharField(help_text="The provision's public id.")
     citation = serializers.CharField(help_text="The source's own reference.")
     heading = serializers.CharField(help_text="Latest heading; may be empty.")
 
 
 class CrosswalkMappingSerializer(LeanSerializer):
+    """A stored mapping read from the row's provision."""
+
     target = ProvisionRefSerializer()
     relationship = serializers.ChoiceField(
         choices=Mapping.Relationship.choices, help_text="Read 'provision is <relationship> target'."
@@ -198,6 +203,8 @@ class CrosswalkMappingSerializer(LeanSerializer):
 
 
 class DerivedMappingSerializer(LeanSerializer):
+    """A relationship composed from published mappings through other instruments."""
+
     target = ProvisionRefSerializer()
     relationship = serializers.CharField(help_text="A relationship, or 'overlaps' (derived only).")
     strength = serializers.IntegerField(allow_null=True, help_text="Weakest strength on the path.")
@@ -207,6 +214,8 @@ class DerivedMappingSerializer(LeanSerializer):
 
 
 class CrosswalkRowSerializer(LeanSerializer):
+    """One source provision with its targets."""
+
     provision = ProvisionRefSerializer()
     mappings = CrosswalkMappingSerializer(many=True)
     derived = DerivedMappingSerializer(
@@ -215,6 +224,8 @@ class CrosswalkRowSerializer(LeanSerializer):
 
 
 class CrosswalkSummarySerializer(LeanSerializer):
+    """Counts over the whole crosswalk."""
+
     source_provisions = serializers.IntegerField(help_text="Source provisions listed.")
     mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
     unmapped = serializers.IntegerField(help_text="The others.")
@@ -228,6 +239,8 @@ class CrosswalkSummarySerializer(LeanSerializer):
 
 
 class CrosswalkSerializer(LeanSerializer):
+    """Every source provision with the target provisions it is mapped to."""
+
     source = serializers.CharField(help_text="Source instrument slug.")
     target = serializers.CharField(help_text="Target instrument slug.")
     as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
@@ -240,6 +253,8 @@ class CrosswalkSerializer(LeanSerializer):
 
 
 class CoverageSideSerializer(LeanSerializer):
+    """One instrument's side of the coverage."""
+
     instrument = serializers.CharField(help_text="Instrument slug.")
     provisions = serializers.IntegerField(help_text="Its provisions (on `as_of`, when given).")
     mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
@@ -248,6 +263,8 @@ class CoverageSideSerializer(LeanSerializer):
 
 
 class CoverageSerializer(LeanSerializer):
+    """How much of each instrument the mappings between them cover."""
+
     source = CoverageSideSerializer()
     target = CoverageSideSerializer()
     as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")

@@ -185,6 +185,14 @@ class InstrumentViewSet(
 INCLUDE_PARAMETER = OpenApiParameter(
     "include", OpenApiTypes.STR, enum=["texts"], description="`texts`: every dated text."
 )
+# A provision's detail reads the day's text too (the list's other filters are not documented
+# there: they only decide whether the one provision is found).
+DAY_PARAMETERS = [
+    OpenApiParameter(
+        name, OpenApiTypes.DATE, description=ProvisionFilter.base_filters[name].extra["help_text"]
+    )
+    for name in ("as_of", "in_force_on")
+]
 
 
 @extend_schema_view(
@@ -202,7 +210,11 @@ INCLUDE_PARAMETER = OpenApiParameter(
     ),
     retrieve=extend_schema(
         summary="One provision by public id or id",
-        parameters=[INCLUDE_PARAMETER, key_parameter("public id", "eu-ai-act:art_4")],
+        parameters=[
+            INCLUDE_PARAMETER,
+            *DAY_PARAMETERS,
+            key_parameter("public id", "eu-ai-act:art_4"),
+        ],
         responses={200: ProvisionSerializer, **ERRORS},
     ),
 )
