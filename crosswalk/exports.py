@@ -54,6 +54,7 @@ JOIN crosswalk_instrument si ON si.id = m.source_instrument_id
 JOIN crosswalk_instrument ti ON ti.id = m.target_instrument_id
 """
 
+
 def provision_columns(dated: bool) -> list[tuple[str, str]]:
     """With a date, the texts are those valid that day (alias d); without, the latest."""
     text = "d" if dated else "p"

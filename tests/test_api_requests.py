@@ -61,7 +61,12 @@ def test_missing_provision_detail_is_a_404_with_the_not_found_code(api):
 @pytest.mark.parametrize(
     ("path", "params", "field", "message"),
     [
-        ("/api/v1/provisions/", {"instrument": "no-such-act"}, "instrument", "instrument", ),
+        (
+            "/api/v1/provisions/",
+            {"instrument": "no-such-act"},
+            "instrument",
+            "instrument",
+        ),
         ("/api/v1/provisions/", {"jurisdiction": "XX"}, "jurisdiction", "jurisdiction"),
         ("/api/v1/provisions/", {"topic": "no-such-topic"}, "topic", "topic"),
         ("/api/v1/provisions/", {"parent": "eu-ai-act:art_999"}, "parent", "provision"),

@@ -180,9 +180,7 @@ def validator(schema: dict[str, Any], component: str) -> jsonschema.Draft7Valida
         ("/api/v1/coverage/", {}, "Coverage"),
     ],
 )
-def test_computed_responses_are_exactly_what_the_schema_says(
-    schema, api, path, params, component
-):
+def test_computed_responses_are_exactly_what_the_schema_says(schema, api, path, params, component):
     mapping(JP_ART_1, G7_ACTION_1, "equal", strength=9)
     mapping(G7_ACTION_1, "eu-ai-act:art_9", "subset_of", strength=4)
     mapping("eu-ai-act:art_4", "jp-ai-promotion-act:art_15", "superset_of", strength=None)
@@ -214,7 +212,14 @@ def test_redoc_page_names_nothing_on_another_host(anonymous):
     response = anonymous.get("/api/redoc/")
     assert response.status_code == 200
     html = response.content.decode()
-    for host in ("fonts.googleapis", "fonts.gstatic", "cdn.redoc.ly", "cdn.", "http://", "https://"):
+    for host in (
+        "fonts.googleapis",
+        "fonts.gstatic",
+        "cdn.redoc.ly",
+        "cdn.",
+        "http://",
+        "https://",
+    ):
         assert host not in html
     assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in html
     # The bundle itself asks cdn.redoc.ly for a logo: the policy keeps it on this host.

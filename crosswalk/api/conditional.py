@@ -57,4 +57,3 @@ def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, datetime.d
         instrument__in=[query["source"], query["target"]]
     ).change_stamp()
     return validators(request, [count, last, last_provision], [last, last_provision])
-

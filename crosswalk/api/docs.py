@@ -23,9 +23,7 @@ CSP = (
 # Redoc's default theme asks for Montserrat and Roboto from Google Fonts.
 SYSTEM_FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 REDOC_SETTINGS = {
-    "theme": {
-        "typography": {"fontFamily": SYSTEM_FONTS, "headings": {"fontFamily": SYSTEM_FONTS}}
-    },
+    "theme": {"typography": {"fontFamily": SYSTEM_FONTS, "headings": {"fontFamily": SYSTEM_FONTS}}},
 }
 
 

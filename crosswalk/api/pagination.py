@@ -73,9 +73,7 @@ class RankedPaginator(Paginator):
         return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
 
 
-class PageNumberPagination(
-    DocumentedBoundsMixin, LinkHeaderMixin, pagination.PageNumberPagination
-):
+class PageNumberPagination(DocumentedBoundsMixin, LinkHeaderMixin, pagination.PageNumberPagination):
     page_size_query_param = "page_size"
 
     @property
@@ -94,9 +92,7 @@ class PageNumberPagination(
         return super().paginate_queryset(queryset, request, view)
 
 
-class MappingCursorPagination(
-    DocumentedBoundsMixin, LinkHeaderMixin, pagination.CursorPagination
-):
+class MappingCursorPagination(DocumentedBoundsMixin, LinkHeaderMixin, pagination.CursorPagination):
     page_size_query_param = "page_size"
     ordering = "id"
 

@@ -77,4 +77,3 @@ def query_strings_not_empty(result: dict[str, Any], **kwargs: Any) -> dict[str, 
                 if parameter["in"] == "query" and schema.get("type") == "string" and free_text:
                     schema.setdefault("minLength", 1)
     return result
-

@@ -195,7 +195,7 @@ class CrosswalkMappingSerializer(LeanSerializer):
         choices=Mapping.Relationship.choices, help_text="Read 'provision is <relationship> target'."
     )
     strength = serializers.IntegerField(allow_null=True, help_text="1–10, when recorded.")
-    mapping_id = serializers.IntegerField(help_text="The stored mapping (`/api/v1/mappings/<id>/`).")
+    mapping_id = serializers.IntegerField(help_text="The stored mapping: /api/v1/mappings/<id>/.")
     direction = serializers.ChoiceField(
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",

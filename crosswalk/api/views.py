@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 
 from crosswalk.analysis import coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, pair_stamp, validators
-from crosswalk.api.pagination import MappingCursorPagination
 from crosswalk.api.filters import strict_query
+from crosswalk.api.pagination import MappingCursorPagination
 from crosswalk.api.permissions import sees_drafts
 from crosswalk.api.schema import ERRORS, key_parameter
 from crosswalk.api.serializers import (
