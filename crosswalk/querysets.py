@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -62,6 +63,10 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "instrument_id", "position")
         )
+
+    def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
+        """Key -> public id of the provisions `pks`, in one query (evaluates)."""
+        return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
 
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
