@@ -192,6 +192,25 @@ class ProvisionFilter(StrictFilterSet):
             "`or`, `-`). Japanese and Korean text is matched by substring of the original."
         ),
     )
+    implements = KeyFilter(
+        Provision,
+        "public_id",
+        method="filter_reference",
+        help_text="Public id: provisions whose text implements it, e.g. the articles of Korea's "
+        "decree that implement `kr-ai-framework-act:art_31`.",
+    )
+    reproduces = KeyFilter(
+        Provision,
+        "public_id",
+        method="filter_reference",
+        help_text="Public id: provisions whose text reproduces it.",
+    )
+    revokes = KeyFilter(
+        Provision,
+        "public_id",
+        method="filter_reference",
+        help_text="Public id: provisions whose text revokes it.",
+    )
     in_force_on = IsoDateFilter(
         method="filter_in_force_on",
         help_text=(
@@ -231,6 +250,9 @@ class ProvisionFilter(StrictFilterSet):
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.day)
+
+    def filter_reference(self, queryset: QuerySet, name: str, value: Provision) -> QuerySet:
+        return queryset.stating(name, value.public_id)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value) if value.strip() else queryset

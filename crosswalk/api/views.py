@@ -44,7 +44,7 @@ from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter,
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
 from crosswalk.suggestions import suggestions_for
 
-INCLUDES = {"texts"}
+INCLUDES = {"texts", "references"}
 
 
 class ConditionalReadMixin:
@@ -183,7 +183,12 @@ class InstrumentViewSet(
 
 
 INCLUDE_PARAMETER = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=["texts"], description="`texts`: every dated text."
+    "include",
+    OpenApiTypes.STR,
+    description=(
+        "Comma-separated: `texts` (every dated text), `references` (the links each provision's "
+        "text states or receives; always on details)."
+    ),
 )
 # A provision's detail reads the day's text too (the list's other filters are not documented
 # there: they only decide whether the one provision is found).
@@ -232,8 +237,11 @@ class ProvisionViewSet(
 
     def get_queryset(self) -> Any:
         queryset = Provision.objects.for_api_list()
-        if "texts" in self._includes():
+        includes = self._includes()
+        if "texts" in includes:
             queryset = queryset.with_all_texts()
+        if "references" in includes or self.action == "retrieve":
+            queryset = queryset.with_references()
         return queryset
 
     def _includes(self) -> set[str]:
