@@ -284,3 +284,25 @@ def test_oscal_resources_are_stable_public_uris_of_the_instruments(api):
     assert inner["target-resource"]["href"] == "https://www.federalregister.gov/d/2023-24283"
     # Every instrument of the corpus has one.
     assert all(oscal.instrument_uri(i).startswith("http") for i in Instrument.objects.all())
+
+
+def test_provisions_csv_status_is_read_on_the_requested_day(api):
+    """The CSV's status column is the API's: the status on `in_force_on` / `as_of`, else today."""
+    params = {"instrument": "us-eo-14110", "citation": "Sec. 4.1(a)"}
+    [today] = rows(body(api.get("/api/v1/exports/provisions.csv", params)))
+    [that_day] = rows(
+        body(api.get("/api/v1/exports/provisions.csv", {**params, "in_force_on": "2025-01-19"}))
+    )
+    api_row = api.get("/api/v1/provisions/", {**params, "in_force_on": "2025-01-19"}).json()
+    assert today["status"] == "revoked"
+    assert that_day["status"] == api_row["results"][0]["status"] == "in_force"
+
+
+def test_exports_and_the_command_need_nothing_from_the_api_views():
+    """Cause "benchmark code in product code": the export views do not borrow helpers from the
+    API's views, and the command line's filters are not DRF classes."""
+    root = Path(__file__).resolve().parent.parent / "crosswalk"
+    assert "crosswalk.api.views" not in (root / "api" / "exports.py").read_text()
+    for module in ("filters.py", "exports.py", "management/commands/export_csv.py"):
+        text = (root / module).read_text()
+        assert "rest_framework" not in text and "crosswalk.api" not in text, module
