@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from crosswalk import services
 from crosswalk.importers.mapping_csv import mappings_csv_commit, mappings_csv_parse
-from crosswalk.models import Mapping, Provision, ProvisionText
+from crosswalk.models import Mapping, Provision
 from tests.factories import mapping
 
 User = get_user_model()
@@ -105,13 +105,11 @@ def test_text_change_flags_published_mapping_until_confirmed(people, api):
     made = services.mapping_submit(mapping=draft(people["curator"]), user=people["curator"])
     made = services.mapping_publish(mapping=made, reviewer=people["reviewer"])
     assert not made.text_changed
-    # What load_corpus does when a source text changes: the dated texts are replaced.
-    target = provision(EU_ART_1)
-    old = list(target.texts.values())
-    target.texts.all().delete()
-    for row in old:
-        row.pop("id")
-        ProvisionText.objects.create(**{**row, "text": row["text"] + " (amended)"})
+    # What load_corpus and the admin do when a text changes: the text-change service.
+    latest = provision(EU_ART_1).texts.order_by("valid_from").last()
+    services.provision_text_change(
+        dated_text=latest, values={"text": latest.text + " (amended)"}, by=None, reason="test"
+    )
     made.refresh_from_db()
     assert made.text_changed
     assert api.get(f"/api/v1/mappings/{made.pk}/").json()["text_changed"] is True
