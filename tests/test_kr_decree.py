@@ -8,10 +8,8 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from crosswalk.importers import kr_ai_act, kr_decree
 from crosswalk.importers.common import SourceError
@@ -90,6 +88,12 @@ def test_first_and_last_texts_equal_the_sources(db, sources):
     assert rows.get(citation="Article 1").texts.get().text_original == enacted_article_1
 
 
+def test_no_english_is_said_so(api):
+    row = provision(api, SLUG, "Article 24", in_force_on="2026-09-01")
+    assert row["text"] is None
+    assert row["translation_note"].startswith("No English translation of the Enforcement Decree")
+
+
 def test_instrument_metadata(api):
     body = api.get(f"/api/v1/instruments/{SLUG}/").json()
     assert body["type"] == "regulation"
@@ -102,6 +106,11 @@ def test_instrument_metadata(api):
     assert "No English translation" in body["english_text_status"]
     instrument = Instrument.objects.get(slug=SLUG)
     assert [s["file"] for s in instrument.sources] == [MD_FILE, API_FILE]
+    assert [(v["valid_from"], v["valid_until"], v["source_file"]) for v in body["versions"]] == [
+        ("2026-01-22", "2026-07-20", MD_FILE),
+        ("2026-07-21", "2026-08-19", API_FILE),
+        ("2026-08-20", None, API_FILE),
+    ]
 
 
 # Point in time through the API ---------------------------------------------------------------
@@ -186,56 +195,58 @@ def test_annex_1_applies_in_part_from_24_january_2026(db):
     assert annex.extra["notes_ko"] == ["[시행일: 2026. 1. 24.] 디지털의료기기에 관한 부분"]
 
 
-# Links to the Act (the importer's output until the loader stores references) -----------------
+# Links to the Act -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def decree_doc():
-    sources = Path(settings.SHARED_SOURCES_DIR)
-    if not (sources / "SOURCES.md").exists():
-        pytest.skip(f"instrument sources not found at {sources}")
-    return kr_decree.build(sources)
+def references(api, public_id: str) -> list[tuple[str, str, str | None]]:
+    body = api.get(f"/api/v1/provisions/{public_id}/").json()
+    return [(r["target"], r["valid_from"], r["valid_until"]) for r in body["references"]]
 
 
-def refs(doc: dict, citation: str) -> list[tuple[str, str, str | None]]:
-    p = next(p for p in doc["provisions"] if p["citation"] == citation)
-    return [(r["target"], r["valid_from"], r["valid_until"]) for r in p["references"]]
+def test_every_article_citing_the_act_implements_what_it_cites(db):
+    articles = Provision.objects.filter(instrument__slug=SLUG, kind="article")
+    assert list(articles.filter(references__isnull=True).values_list("citation", flat=True)) == [
+        "Article 1",
+        "Article 33",
+    ]
+    for article in articles.prefetch_related("texts", "references__target"):
+        cited = {eid for t in article.texts.all() for eid, _ in act_citations(t.text_original)}
+        stated = {r.target.public_id for r in article.references.all()}
+        assert stated == {f"kr-ai-framework-act:{eid}" for eid in cited}, article.citation
+        assert {r.type for r in article.references.all()} <= {"implements"}
+    assert not Provision.objects.filter(instrument__slug=SLUG, references__isnull=False).exclude(
+        kind__in=["article", "addenda_article"]
+    )
 
 
-def test_every_article_citing_the_act_implements_what_it_cites(decree_doc):
-    articles = [p for p in decree_doc["provisions"] if p["kind"] == "article"]
-    without = [p["citation"] for p in articles if not p["references"]]
-    assert without == ["Article 1", "Article 33"]
-    for p in articles:
-        cited = {eid for t in p["texts"] for eid, _ in act_citations(t["text_original"])}
-        assert {r["target"] for r in p["references"]} == {f"kr-ai-framework-act:{e}" for e in cited}
-        assert all(r["type"] == "implements" for r in p["references"])
+def test_implements_filter_finds_the_decree_articles_of_an_act_article(api):
+    found = api.get("/api/v1/provisions/", {"implements": "kr-ai-framework-act:art_31"}).json()
+    assert [row["public_id"] for row in found["results"]] == [f"{SLUG}:art_23"]
+    found = api.get("/api/v1/provisions/", {"implements": "kr-ai-framework-act:art_33"}).json()
+    assert [row["public_id"] for row in found["results"]] == [
+        f"{SLUG}:art_25",
+        f"{SLUG}:art_26",
+        f"{SLUG}:art_31",
+    ]
+    act_article = api.get("/api/v1/provisions/kr-ai-framework-act:art_17-2/").json()
+    assert [r["source"] for r in act_article["referenced_by"]] == [f"{SLUG}:art_15-2"]
 
 
-def test_references_carry_the_dates_of_the_texts_stating_them(decree_doc):
-    assert refs(decree_doc, "Article 23") == [("kr-ai-framework-act:art_31", "2026-01-22", None)]
-    article_31 = refs(decree_doc, "Article 31")
-    assert ("kr-ai-framework-act:art_23", "2026-07-21", None) in article_31
+def test_references_carry_the_dates_of_the_texts_stating_them(api):
+    assert references(api, f"{SLUG}:art_23") == [("kr-ai-framework-act:art_31", "2026-01-22", None)]
+    article_31 = references(api, f"{SLUG}:art_31")
+    assert ("kr-ai-framework-act:art_23", "2026-07-21", None) in article_31  # 31(1)2-3, No. 36506
     assert ("kr-ai-framework-act:art_39", "2026-01-22", None) in article_31
-    assert ("kr-ai-framework-act:art_3", "2026-07-21", None) in refs(decree_doc, "Article 28")
-    assert refs(decree_doc, "Article 15-2") == [
+    assert ("kr-ai-framework-act:art_3", "2026-07-21", None) in references(api, f"{SLUG}:art_28")
+    assert references(api, f"{SLUG}:art_15-2") == [
         ("kr-ai-framework-act:art_17-2", "2026-07-21", None)
     ]
     # Both wordings of Article 2 (the Act's full title, then "법") cite Article 4(2).
-    p = next(p for p in decree_doc["provisions"] if p["citation"] == "Article 2")
-    assert p["references"][0]["note"] == (
-        '「인공지능 발전과 신뢰 기반 조성 등에 관한 기본법」(이하 "법"이라 한다) 제4조제2항; '
-        "법 제4조제2항"
-    )
-    assert refs(decree_doc, "Addenda (Presidential Decree No. 36053), Article 3") == [
+    body = api.get(f"/api/v1/provisions/{SLUG}:art_2/").json()
+    assert body["references"][0]["note"] == f"{FULL_TITLE} 제4조제2항; 법 제4조제2항"
+    assert references(api, f"{SLUG}:addenda__decree_36053__art_3") == [
         ("kr-ai-framework-act:addenda__act_20676__art_3", "2026-01-22", None)
     ]
-
-
-def test_reference_targets_are_provisions_of_the_act(db, decree_doc):
-    targets = {r["target"] for p in decree_doc["provisions"] for r in p["references"]}
-    assert len(targets) > 30
-    assert Provision.objects.filter(public_id__in=targets).count() == len(targets)
 
 
 @pytest.mark.parametrize(
@@ -360,19 +371,24 @@ def test_act_earlier_phase_texts_carry_the_enacted_english(api, sources):
     assert article_18["heading"] == english["18"][0] == "Activation of business start-up"
 
 
-def test_act_earlier_phase_translation_notes(sources):
-    doc = kr_ai_act.build(sources)
+def test_act_earlier_phase_translation_notes(api, sources):
+    raw = json.loads((sources / kr_ai_act.FILE).read_text())["provisions"]
     notes = {
-        p["citation"]: p["texts"][0]["translation_note"]
-        for p in doc["provisions"]
-        if len(p["texts"]) == 2 and p["texts"][0]["valid_until"]
+        p["ref"]: provision(api, "kr-ai-framework-act", p["ref"], in_force_on="2026-07-20")[
+            "translation_note"
+        ]
+        for p in raw
+        if p.get("text_ko_earlier_phase") is not None
     }
     # Article 6(2) as in force from 2026-01-22 already has 4의2 and 6의2 (Act No. 21311),
     # which the English of the Act as enacted lacks; the other five translate line for line.
     assert {ref for ref, note in notes.items() if note} == {"Article 6", "Article 6(2)"}
     assert "4-2., 6-2." in notes["Article 6(2)"]
     assert "Act No. 20676" in notes["Article 6"]
-    assert any(s["file"] == kr_ai_act.EN_ENACTED_FILE for s in doc["instrument"]["sources"])
+    later = provision(api, "kr-ai-framework-act", "Article 6(2)", in_force_on="2026-07-21")
+    assert later["translation_note"] == ""
+    sources_of = api.get("/api/v1/instruments/kr-ai-framework-act/").json()
+    assert kr_ai_act.EN_ENACTED_FILE in sources_of["notes"]
 
 
 def test_korean_labels_in_the_english_style():
