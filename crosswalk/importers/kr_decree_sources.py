@@ -142,7 +142,7 @@ def heading_node(line: str, chapter: Node | None, file: str) -> Node:
 
 
 def place(body: list[Node], node: Node) -> Node | None:
-    """Put a chapter, section or article where it belongs; return the new current chapter."""
+    """Put a chapter, section or article where it belongs; return the current chapter."""
     chapter = next((n for n in reversed(body) if n.kind == "chapter"), None)
     if node.kind == "chapter":
         body.append(node)
@@ -219,7 +219,7 @@ def current_body(law: Raw) -> list[Node]:
                         )
                     )
                 (paragraph or article).children.append(sub)
-        chapter = place(body, article) or chapter
+        chapter = place(body, article)
     return body
 
 
@@ -251,18 +251,16 @@ def enacted_body(lines: list[str]) -> tuple[list[Node], list[str]]:
         if not line or re.fullmatch(r"# .*", line):
             continue
         if line == "## 부칙":
-            return body, [clean(x) for x in lines[index + 1 :] if x.strip()]
+            addenda = [clean(MD_ESCAPE.sub(r"\1", x)) for x in lines[index + 1 :]]
+            return body, [x for x in addenda if x]
         if m := re.fullmatch(r"#{2,3} (.*)", line):
             chapter = place(body, heading_node(m.group(1), chapter, ENACTED_FILE))
             continue
         if m := re.fullmatch(r"##### (제(\d+)조(?:의(\d+))?) \((.*)\)", line):
             number = f"{m.group(2)}-{m.group(3)}" if m.group(3) else m.group(2)
-            article, paragraph, sub = (
-                article_node(number, m.group(1), m.group(4), "", []),
-                None,
-                None,
-            )
-            chapter = place(body, article) or chapter
+            article = article_node(number, m.group(1), m.group(4), "", [])
+            paragraph = sub = None
+            chapter = place(body, article)
             continue
         if article is None:
             raise SourceError(ENACTED_FILE, None, f"text before the first article: {line[:40]!r}")
@@ -325,6 +323,7 @@ def decrees(law: Raw) -> list[Decree]:
                 number,
                 promulgated,
                 effective,
+                # The first decree's words come from the Markdown, the others' from the JSON.
                 ENACTED_FILE if not found else CURRENT_FILE,
                 changed_by,
                 tuple(lines),
@@ -473,8 +472,6 @@ def read_decree(sources_dir: Path) -> DecreeTexts:
     current = current_body(law)
     amendment = [x for block in as_list(law["개정문"]["개정문내용"]) for x in block]
     bodies = [enacted, undo(current, amendment), current]
-    if len(bodies) != len(ds):
-        raise SourceError(CURRENT_FILE, None, "expected the texts of three decrees")
     return DecreeTexts(
         decrees=ds,
         versions=[
