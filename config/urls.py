@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from crosswalk.api.docs import OfflineRedocView
 from crosswalk.views import bad_request, healthz, not_found, server_error
 
 handler400 = bad_request
@@ -26,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        SpectacularRedocView.as_view(url_name="schema", http_method_names=DOCS_METHODS),
+        OfflineRedocView.as_view(url_name="schema", http_method_names=DOCS_METHODS),
         name="redoc",
     ),
 ]
