@@ -425,3 +425,21 @@ def test_concurrent_requests_cannot_share_one_throttle_slot(monkeypatch):
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
         allowed = list(pool.map(attempt, range(12)))
     assert allowed.count(True) == 5
+
+
+def test_api_answers_a_json_503_when_redis_is_down(api, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    response = api.get("/api/v1/jurisdictions/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json()["error"]["code"] == "cache_unavailable"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/jurisdictions/", "/healthz"])
+def test_options_elsewhere_is_not_a_server_error(api, path):
+    assert api.options(path).status_code < 500
