@@ -31,9 +31,9 @@ def _candidates(program: str, major: int) -> list[Path]:
         folders.append(Path(os.environ["PG_BIN_DIR"]))
     folders.append(Path(DEBIAN_BIN.format(major=major)))
     try:
-        from pgserver._commands import POSTGRES_BIN_PATH
+        from config.embedded_db import _pgserver
 
-        folders.append(Path(POSTGRES_BIN_PATH))
+        folders.append(Path(_pgserver()._commands.POSTGRES_BIN_PATH))
     except ImportError:  # pragma: no cover - pgserver is a dependency
         pass
     found = [folder / program for folder in folders]
