@@ -7,7 +7,8 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
+from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
@@ -69,10 +70,28 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         """Ranked full-text search over heading and text; Japanese and Korean by substring."""
         query = SearchQuery(text, config="english", search_type="websearch")
         if CJK.search(text):
-            return self.filter(
-                Q(text_original__icontains=text)
-                | Q(heading_original__icontains=text)
-                | Q(search_vector=query)
+            # The English configuration does not split Japanese or Korean into words: match the
+            # originals by substring; a heading that names the term first, then how densely the
+            # text uses it (occurrences over the square root of its length, so a whole chapter
+            # that mentions it often does not bury the provision about it).
+            needle = Value(text)
+            occurrences = (
+                Length("text_original") - Length(Replace("text_original", needle, Value("")))
+            ) / Length(needle)
+            density = Cast(occurrences, FloatField()) / Sqrt(Length("text_original") + 100.0)
+            heading_hit = Case(
+                When(heading_original__contains=text, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            return (
+                self.filter(
+                    Q(text_original__contains=text)
+                    | Q(heading_original__contains=text)
+                    | Q(search_vector=query)
+                )
+                .annotate(rank=heading_hit + density)
+                .order_by("-rank", "instrument_id", "position")
             )
         return (
             self.filter(search_vector=query)
@@ -87,6 +106,27 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         return self.prefetch_related(
             Prefetch("texts", queryset=ProvisionText.objects.valid_on(day), to_attr="texts_on_day")
         )
+
+    def with_references(self) -> ProvisionQuerySet:
+        """Prefetch the links stated by and to each provision (`outgoing_references`,
+        `incoming_references`), with both ends' public ids."""
+        from crosswalk.models import Reference
+
+        links = Reference.objects.select_related("source", "target").only(
+            "type", "valid_from", "valid_until", "note", "source_id", "target_id",
+            "source__public_id", "target__public_id", "target__citation",
+        ).order_by("type", "source__public_id", "target__public_id", "valid_from")  # fmt: skip
+        return self.prefetch_related(
+            Prefetch("references", queryset=links, to_attr="outgoing_references"),
+            Prefetch("referenced_by", queryset=links, to_attr="incoming_references"),
+        )
+
+    def stating(self, type: str, target_public_id: str) -> ProvisionQuerySet:
+        """Provisions whose text states a link of `type` to the provision `target_public_id`."""
+        from crosswalk.models import Reference
+
+        sources = Reference.objects.filter(type=type, target__public_id=target_public_id)
+        return self.filter(pk__in=sources.values("source_id"))
 
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")

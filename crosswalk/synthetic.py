@@ -132,7 +132,8 @@ def synthetic_generate(
             "COPY crosswalk_provision (id, instrument_id, position, kind, number, label, "
             "label_original, citation, eid, public_id, heading, text, heading_original, "
             "text_original, original_language, in_force_from, end_reason, end_note, applies_from, "
-            "application_note, application_dates, extra, created_at, updated_at) FROM STDIN"
+            "application_note, application_dates, extra, created_at, updated_at, footnotes, "
+            "translation_note) FROM STDIN"
         ) as copy,
     ):
         for index, pk in enumerate(provision_ids):
@@ -144,15 +145,16 @@ def synthetic_generate(
                     pk, instrument.pk, number, "article", str(number), f"Article {number}", "",
                     f"Article {number}", f"art_{number}", f"{instrument.slug}:art_{number}",
                     writer.sentence()[:120], writer.text(), "", "", "", START, "", "", START, "",
-                    "[]", "{}", now, now,
+                    "[]", "{}", now, now, "[]", "",
                 )
             )  # fmt: skip
     progress("writing dated texts…")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO crosswalk_provisiontext (provision_id, valid_from, heading, text, "
-            "heading_original, text_original, original_language, changed_by, source_file) "
-            "SELECT id, in_force_from, heading, text, '', '', '', 'synthetic', '' "
+            "heading_original, text_original, original_language, changed_by, source_file, "
+            "footnotes, translation_note) "
+            "SELECT id, in_force_from, heading, text, '', '', '', 'synthetic', '', '[]', '' "
             "FROM crosswalk_provision WHERE instrument_id = ANY(%s)",
             [[i.pk for i in instruments]],
         )
@@ -164,7 +166,7 @@ def synthetic_generate(
             "COPY crosswalk_mapping (source_id, target_id, source_instrument_id, "
             "target_instrument_id, relationship, strength, rationale_type, rationale, status, "
             "provenance, published_at, version, created_at, updated_at, reviewer_id, "
-            "review_comment) FROM STDIN"
+            "review_comment, text_changed) FROM STDIN"
         ) as copy,
     ):
         for source, target in _pairs(rng, provision_ids, owner, mappings):
@@ -173,7 +175,7 @@ def synthetic_generate(
                     provision_ids[source], provision_ids[target], owner[source], owner[target],
                     rng.choice(RELATIONSHIPS), rng.randint(1, 10),
                     rng.choice(["syntactic", "semantic", "functional"]), writer.sentence(),
-                    "published", "imported", now, 1, now, now, reviewer, "",
+                    "published", "imported", now, 1, now, now, reviewer, "", False,
                 )
             )  # fmt: skip
     with connection.cursor() as cursor:

@@ -50,6 +50,8 @@ def test_provision_by_instrument_and_citation_whole_object(api):
         "heading_original": "（目的）",
         "text_original": db_row.text_original,
         "original_language": "ja",
+        "translation_note": "",
+        "footnotes": [],
         "parent": "jp-ai-promotion-act:chp_1",
         "position": 2,
         "status": "in_force",
@@ -64,6 +66,8 @@ def test_provision_by_instrument_and_citation_whole_object(api):
         "application_note": "",
         "updated_at": db_row.updated_at.isoformat().replace("+00:00", "Z"),
         "texts": None,
+        "references": None,
+        "referenced_by": None,
     }
     assert row["text"].startswith("The purpose of this Act is")
     assert row["text_original"].startswith("この法律は")

@@ -135,6 +135,17 @@ class ProvisionFilter(StrictFilterSet):
             "`or`, `-`). Japanese and Korean text is matched by substring of the original."
         ),
     )
+    implements = django_filters.CharFilter(
+        method="filter_reference",
+        help_text="Public id: provisions whose text implements it, e.g. the articles of Korea's "
+        "decree that implement `kr-ai-framework-act:art_31`.",
+    )
+    reproduces = django_filters.CharFilter(
+        method="filter_reference", help_text="Public id: provisions whose text reproduces it."
+    )
+    revokes = django_filters.CharFilter(
+        method="filter_reference", help_text="Public id: provisions whose text revokes it."
+    )
     in_force_on = django_filters.DateFilter(
         method="filter_in_force_on",
         help_text="YYYY-MM-DD: part of the law that day (applicable or not), with that day's text.",
@@ -154,6 +165,11 @@ class ProvisionFilter(StrictFilterSet):
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.form.cleaned_data.get("as_of"))
+
+    def filter_reference(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not Provision.objects.filter(public_id=value).exists():
+            raise ValidationError({name: [f"No provision has the public id {value!r}."]})
+        return queryset.stating(name, value)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value) if value.strip() else queryset

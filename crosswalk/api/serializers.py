@@ -34,17 +34,37 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "id", "slug", "title", "short_title", "title_original", "original_language",
             "jurisdiction", "issuing_body", "type", "legal_force", "status", "adopted_on",
             "in_force_from", "in_force_until", "revoked_by", "official_identifier", "identifiers",
-            "source_url", "reuse_terms", "english_text_status", "amended_by", "notes", "updated_at",
+            "source_url", "reuse_terms", "english_text_status", "amended_by", "notes", "versions",
+            "updated_at",
         ]  # fmt: skip
 
 
+class FootnoteSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    text = serializers.CharField(allow_null=True, help_text="Null where the source has no text.")
+
+
 class ProvisionTextSerializer(serializers.ModelSerializer):
+    footnotes = FootnoteSerializer(many=True)
+
     class Meta:
         model = ProvisionText
         fields = [
             "valid_from", "valid_until", "heading", "text", "heading_original", "text_original",
-            "original_language", "changed_by",
+            "original_language", "changed_by", "footnotes", "translation_note",
         ]  # fmt: skip
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A legal link stated by the source's text, with the dates of the text that states it."""
+
+    type = serializers.CharField()
+    source = serializers.CharField(source="source.public_id")
+    target = serializers.CharField(source="target.public_id")
+    target_citation = serializers.CharField(source="target.citation")
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    note = serializers.CharField()
 
 
 class ProvisionSerializer(serializers.ModelSerializer):
@@ -54,16 +74,23 @@ class ProvisionSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_public_id", allow_null=True)
     ended_by = serializers.CharField(source="ended_by_public_id", allow_null=True)
     status = serializers.SerializerMethodField()
+    text = serializers.CharField(
+        allow_null=True, help_text="English; null where none exists (see `translation_note`)."
+    )
+    footnotes = FootnoteSerializer(many=True)
     texts = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField()
+    referenced_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Provision
         fields = [
             "id", "public_id", "instrument", "citation", "eid", "kind", "label", "label_original",
-            "heading", "text", "heading_original", "text_original", "original_language", "parent",
-            "position", "status", "in_force_from", "in_force_until", "end_reason", "ended_by",
-            "end_note", "applies_from", "applies_until", "application_dates", "application_note",
-            "updated_at", "texts",
+            "heading", "text", "heading_original", "text_original", "original_language",
+            "translation_note", "footnotes", "parent", "position", "status", "in_force_from",
+            "in_force_until", "end_reason", "ended_by", "end_note", "applies_from",
+            "applies_until", "application_dates", "application_note", "updated_at", "texts",
+            "references", "referenced_by",
         ]  # fmt: skip
 
     def get_status(self, obj: Provision) -> str:
@@ -76,12 +103,31 @@ class ProvisionSerializer(serializers.ModelSerializer):
             return None
         return ProvisionTextSerializer(obj.texts.all(), many=True).data
 
+    @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
+    def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:
+        """Links this provision's text states (implements, revokes, reproduces): on details,
+        and on lists with `?include=references`; null otherwise."""
+        rows = getattr(obj, "outgoing_references", None)
+        return None if rows is None else ReferenceSerializer(rows, many=True).data
+
+    @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
+    def get_referenced_by(self, obj: Provision) -> list[dict[str, Any]] | None:
+        """Links other provisions' texts state to this one, like `references`."""
+        rows = getattr(obj, "incoming_references", None)
+        return None if rows is None else ReferenceSerializer(rows, many=True).data
+
     def to_representation(self, obj: Provision) -> dict[str, Any]:
         data = super().to_representation(obj)
         day_texts = getattr(obj, "texts_on_day", None)
         if day_texts:
-            for key in ("heading", "text", "heading_original", "text_original"):
+            for key in (
+                "heading", "text", "heading_original", "text_original", "original_language",
+                "translation_note",
+            ):  # fmt: skip
                 data[key] = getattr(day_texts[0], key)
+            data["footnotes"] = FootnoteSerializer(day_texts[0].footnotes, many=True).data
+        if not data["text"] and data["text_original"]:
+            data["text"] = None  # no English: say so (translation_note), not ""
         return data
 
 

@@ -52,7 +52,7 @@ from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
 from crosswalk.suggestions import suggestions_for
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
-INCLUDES = {"texts"}
+INCLUDES = {"texts", "references"}
 
 
 class ConditionalReadMixin:
@@ -172,7 +172,12 @@ class InstrumentViewSet(
 
 
 INCLUDE_PARAMETER = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=["texts"], description="`texts`: every dated text."
+    "include",
+    OpenApiTypes.STR,
+    description=(
+        "Comma-separated: `texts` (every dated text), `references` (the links each provision's "
+        "text states or receives; always on details)."
+    ),
 )
 
 
@@ -207,8 +212,11 @@ class ProvisionViewSet(
 
     def get_queryset(self) -> Any:
         queryset = Provision.objects.for_api_list()
-        if "texts" in self._includes():
+        includes = self._includes()
+        if "texts" in includes:
             queryset = queryset.with_all_texts()
+        if "references" in includes or self.action == "retrieve":
+            queryset = queryset.with_references()
         return queryset
 
     def _includes(self) -> set[str]:

@@ -28,15 +28,14 @@ JURISDICTIONS = {
     "US": "United States",
 }
 
-# Load order matters only where one instrument points at another: EO 14148 revokes EO 14110;
-# the Guidelines for Business Ver1.2 reproduce the G7 Hiroshima texts, so come after them.
+# Load order matters only where one instrument points at another: EO 14148 revokes EO 14110.
 CATALOGUE: dict[str, Callable[[Path], Raw]] = {
     eu_ai_act.SLUG: eu_ai_act.build,
     jp_ai_act.SLUG: jp_ai_act.build,
+    jp_guidelines.SLUG: jp_guidelines.build,
     **{us_eo.slug_for(n): partial(us_eo.build, number=n) for n in us_eo.ORDERS},
     oecd.SLUG: oecd.build,
     **{slug: partial(g7_hiroshima.build, slug=slug) for slug in g7_hiroshima.DOCUMENTS},
-    jp_guidelines.SLUG: jp_guidelines.build,
     nist_ai_rmf.SLUG: nist_ai_rmf.build,
     kr_ai_act.SLUG: kr_ai_act.build,
 }

@@ -175,9 +175,14 @@ def build(sources_dir: Path) -> Raw:
             new_changed_by=_changed_by(after) if after is not None else None,
         )
         applies_from, application_dates = _application(p)
+        # Each dated text carries the notes its own source file gives it.
+        if len(texts) == 2:
+            texts[0]["footnotes"], texts[1]["footnotes"] = _footnotes(before), _footnotes(after)
+        else:
+            texts[0]["footnotes"] = _footnotes(after or {}) or _footnotes(before or {})
         extra: Raw = {}
-        if p.get("footnotes"):
-            extra["footnotes"] = p["footnotes"]
+        if ref in CORRECTIONS:
+            extra["corrections"] = [CORRECTIONS[ref]]
         if after is not None and after.get("amended"):
             extra["amended"] = after["amended"]
         provisions.append(
@@ -239,6 +244,26 @@ def build(sources_dir: Path) -> Raw:
         ],
     )
     return assemble(instrument, provisions)
+
+
+# Corrections of the record (SOURCES.md A): the words change, the dates and the act do not.
+_EXPONENT = {
+    "on": "2026-12-01",
+    "note": (
+        "Correction of the record, not an amendment: the source had lost the exponent of "
+        "10^25 in Article 51(2) and read '1025'; it now reads '10²⁵' as the Official Journal "
+        "prints it (SOURCES.md A, correction of 2026-12-01)."
+    ),
+}
+CORRECTIONS = {"Article 51": _EXPONENT, "Article 51(2)": _EXPONENT}
+
+
+def _footnotes(p: Raw) -> list[Raw]:
+    """The source's notes as [{"number", "text"}]; its mark "(5)" gives the number "5"."""
+    return [
+        {"number": str(note.get("mark") or "").strip("()"), "text": note.get("text")}
+        for note in p.get("footnotes") or []
+    ]
 
 
 def _changed_by(p: Raw) -> str:
