@@ -376,3 +376,20 @@ def test_1_april_2026_reads_ver1_2(api):
     assert rows["Part 2 D"]["heading_original"].startswith("広島 AI プロセス")
     assert rows["Part 2 D (1)"]["heading_original"].startswith("AI ライフサイクル全体にわたる")
     assert rows["Part 2 D (1)"]["text"] == ""
+
+
+def test_api_serves_versions_footnotes_and_reproduces_links(api):
+    body = api.get(f"/api/v1/instruments/{SLUG}/").json()
+    assert [(v["label"], v["valid_from"], v["valid_until"]) for v in body["versions"]] == [
+        ("Ver1.1", "2025-04-04", "2026-03-30"),
+        ("Ver1.2", "2026-03-31", None),
+    ]
+    preface = api.get(f"/api/v1/provisions/{SLUG}:preface/").json()
+    assert [n["number"] for n in preface["footnotes"]] == [str(n) for n in range(1, 16)]
+    assert preface["footnotes"][0]["text"] == "https://www8.cao.go.jp/cstp/ai/ai_act/ai_act.html"
+    principle = api.get(f"/api/v1/provisions/{SLUG}:part_2__sec_d__para_2__principle_1/").json()
+    assert [(r["type"], r["target"], r["valid_from"]) for r in principle["references"]] == [
+        ("reproduces", "g7-hiroshima-guiding-principles:principle_1", "2026-03-31")
+    ]
+    action = api.get("/api/v1/provisions/g7-hiroshima-code-of-conduct:action_4/").json()
+    assert [r["source"] for r in action["referenced_by"]] == [f"{SLUG}:part_3__code__action_iv"]

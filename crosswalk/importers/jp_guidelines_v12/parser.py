@@ -1,107 +1,32 @@
-"""AI事業者ガイドライン（第1.2版）本編 as pdftotext left it: provisions, footnotes and layout.
-
-The source (SOURCES.md section I) is plain `pdftotext` output: page-foot footnotes sit where the
-page ended, often mid-sentence, without their numbers; footnote calls are glued to the word
-before them (`施行された1,2`); bullets are glyphs on lines of their own, sometimes a little away
-from their text. This module turns it into a tree of nodes whose labels, headings and texts are
-made only of the source's characters. Every `Piece` keeps, for each non-space character it
-holds, the offset of the source character it came from, so a test can prove that each
-non-blank character from はじめに to the end is used exactly once.
-"""
+"""The document's structure: preface, Parts 1-5, sections, principles, items and actions."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-# The PDF's private-use bullet glyphs, written "•" as in the Ver1.1 text (SOURCES.md F and I).
-GLYPH_MAP = {"\uf09f": "•", "\uf0b2": "•"}
-GLYPHS = {"\uf09f", "\uf0b2", "⚫", "➢", "•"}
-# Where pdftotext broke a line the PDF had wrapped, the text runs on; where a paragraph or a
-# bullet ended, it starts a new line. A line ends its paragraph when it ends in "。" or "：", or
-# is narrower than WRAP_RATIO of the widest line of its block, or, alone in its block, narrower
-# than WRAP_WIDTH. Widths approximate the PDF's proportional font: a CJK character 2, a Latin
-# character 1.25, a space 0.5. (This only decides line breaks: no character depends on it.)
-WRAP_WIDTH = 70
-WRAP_RATIO = 0.84
-NEW_LINE_BEFORE = ("・", "（注）", "注釈", "（参考", "例）", "例 :")
+from crosswalk.importers.jp_guidelines_v12.footnotes import cut_calls, find_footnote_bodies
+from crosswalk.importers.jp_guidelines_v12.pieces import (
+    GLYPHS,
+    Block,
+    Call,
+    Glyph,
+    Item,
+    Line,
+    ParseError,
+    Piece,
+    lines_of,
+    mark_paragraph_ends,
+    width,
+)
+
 # A Code of Conduct heading ends at a line ending in "。" or narrower than this.
 HEADING_WRAP_WIDTH = 80
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI"]
 FULLWIDTH_DIGITS = "１２３４５６７８９"
-
-# Footnote bodies, in order: (first line starts with, last line ends with) for each stretch of
-# lines. The source lost the bodies' numbers (number-only lines were dropped), so each body is
-# numbered by its place in this list, which follows the page order of the calls 1-58. Body 40
-# runs on to the next page. Bodies 49 and 50 share a page foot: 49 is "詳細は…" with the
-# ministers' meeting page (as Ver1.1's footnote 39), 50 the document URL after it.
-FOOTNOTE_BODIES: list[list[tuple[str, str]]] = [
-    [("https://www8.cao.go.jp/cstp/ai/ai_act/", "ai_act.html")],
-    [("同年 12 月に、同法第 13 条に基づき", "ai_guideline/ai_guideline.html")],
-    [("政府は様々な業務への生成 AI の利活用促進", "standard_guidelines#ds920")],
-    [("自治体向けの AI の利用方法や利用上の留意", "main_content/000820109.pdf")],
-    [("総務省の AI ネットワーク社会推進会議と", "ai_shakai_jisso/index.html")],
-    [("消費者を支援することに活用できる AI", "digital_technology_houkoku.pdf")],
-    [("AI 提供者又は AI 利用者が政府・自治体等", "別の考えが必要になる可能性がある。")],
-    [("一般的には、AI 開発者は API 仕様策定", "これらに限定されるものではない。")],
-    [("業務外利用者は、AI 利用者の指示及び注意に", "可能性があることを留意する必要がある。")],
-    [("事業執行責任者は、政府・自治体等の公的機関", "公的機関の事業執行責任者も含む。")],
-    [("2023 年 5 月の G7 広島サミットの結果", "https://transparency.oecd.ai/reports")],
-    [("人間中心の考え方に立ち、｢責任ある AI｣", "gpai-tokyo-esc/agenticAI/")],
-    [("2023 年 11 月、英国では、高度な AI", "https://aisi.go.jp/")],
-    [("例えば、AI の信頼性・安全性確保に向けた", "研究開発が進められている。")],
-    [("2025 年 2 月 4 日に、AI 戦略会議", "ai/interim_report.pdf")],
-    [("大規模言語モデルに代表される基盤モデルは", "従来の AI とは異なる性質を持つ。")],
-    [("事後学習（Post-training）とは", "データの追加による再学習などがある。")],
-    [("AI エージェントよりも包括的かつ進化的な", "目標主導型の AI システムである。")],
-    [("自律については、高度な自律状態だけを", "ある程度の自律性を持つものも含む。")],
-    [("下線部は、後段の「C.共通の指針」として", "整理されるものである。")],
-    [("ステークホルダー：AI 開発者、AI 提供者", "可能性がある全ての主体（以降同様）")],
-    [("事業の地理的な展開状況、開発された AI", "することにも留意すべきである。")],
-    [("人間の判断や意思決定において、自動化された", "過度の信頼や依存が生じる現象を指す。")],
-    [("必要な対策としては、AI による評価、判断", "承認すべきこと等が提案されている。")],
-    [("「フィルターバブル」とは、アルゴリズムが", "可能とするという便益もある。")],
-    [("インターネット上の偽・誤情報の流通・拡散", "d_syohi/taisakugijutsu.html）")],
-    [("RAG（検索拡張生成）の活用等により", "根拠の透明性向上等が期待されている。")],
-    [("関連するステークホルダー：AI 開発者、AI", "同様）")],
-    [("なお、RAG（検索拡張生成）を活用した場合", "場合もあることに留意が必要である。")],
-    [("人間の判断を介在させるための工夫としては", "ユーザーインタフェースの改善等があげられる。")],
-    [("なお、プログラムコードを生成する AI", "セキュリティ面への配慮が重要となる。")],
-    [("知的財産関連法令との関係については内閣府", "例等を整理している。")],
-    [("AI 提供者・AI 利用者においてもファイン", "安全性の担保に努めることが重要となる。")],
-    [("文化庁「AI と著作権に関する考え方について", "権利者の懸念として挙げられている。")],
-    [("「バイアス」という言葉には例えば以下の通り", "バイアスがある旨が説明されている。")],
-    [("大規模言語モデルを始めとする生成 AI では", "学習を行わせることが可能である。")],
-    [("必要な対策については、前掲脚注 24 を参照。", "前掲脚注 24 を参照。")],
-    [("潜在的なバイアスの例として、人種や性別等", "場合（交差バイアス）などがある。")],
-    [("個人情報保護法については、個人情報保護委員会", "01-1_seidokaiseihousin.pdf）")],
-    [
-        ("OECD, Recommendation of the Council", "日本も 2022 年 4 月に参加し、"),
-        ("Global CBPR Framework を公表している。", "（2023 年 10 月）も参照。"),
-    ],
-    [("総務省のサイバーセキュリティタスクフォース", "cybersecurity_taskforce/index.html")],
-    [("詳細な手法については、 英国サイバー", "cstp/stmain/20231128ai.html")],
-    [("透明性については、諸外国でも様々な定義", "異なることにも留意する。")],
-    [("アカウンタビリティを説明可能性と定義する", "前提条件の整備に関する概念とする。")],
-    [("特に、学習データ等の権利者や AI の評価", "を取ることが求められる。")],
-    [("「文書化」については、後から容易に確認可能", "形式による必要はない。")],
-    [("経済産業省・IPA は、個人の学習及び企業", "special/generativeai/")],
-    [("厚生労働省の雇用政策研究会にて", "0000204414_00017.html")],
-    [("詳細は、G7 デジタル・技術大臣会合", "01tsushin06_02000283.html")],
-    [("https://www.soumu.go.jp/main_content/000912746.pdf", "000912746.pdf")],
-    [("別添（付属資料）において、AI ガバナンス", "記載しているため、ご参照のこと。")],
-    [("AI ガバナンス・ゴールとして、本ガイドライン", "る。")],
-    [("例えば、AI の信頼性・安全性確保に向けた", "研究開発が進められている。")],
-    [("AI の開発等にあたり、AI の信頼性を向上", "oecd.ai/en/catalogue/overview")],
-    [("IPA 「AI（Artificial Intelligence）の推進」", "る。")],
-    [("広島 AI プロセスに関する G7 首脳声明", "hiroshimaaiprocess/pdf/document05.pdf")],
-    [("広島プロセス国際行動規範 「報告枠組み」", "https://transparency.oecd.ai/reports")],
-    [("総務省 広島 AI プロセス 報告枠組み", "hiroshimaaiprocess/report.html")],
-]
 
 # The document's skeleton, in order: (name, whole-line pattern). A heading anchor's line gives
 # the node its label and heading; a text anchor's line is the first line of the node's text.
@@ -131,119 +56,10 @@ ANCHORS: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 FIGURE = re.compile(r"図 [0-9]+\. \S.*")
-CALL = re.compile(r"(?<=[^\x00-\x7f])(?<![（「『｢(①-⑳θ第])([0-9]{1,2}(?:,[0-9]{1,2})*)(?![0-9 ])")
 PRINCIPLE = re.compile(r"([0-9]{1,2})\)(?: (.+))?")
 ITEM = re.compile(r"(([DPU])-([0-9]+)）\s*([ivx]+)\.)\s*(.+)")
 D_PARAGRAPH = re.compile(r"([１２３])．(.*)")
 D_PRINCIPLE = re.compile(r"([①-⑪]) (.+)")
-URL = re.compile(r"https?://")
-
-
-class ParseError(Exception):
-    """The source does not have the shape this parser knows; says where."""
-
-
-def width(text: str) -> float:
-    return sum(
-        2 if unicodedata.east_asian_width(c) in "WF" else 0.5 if c == " " else 1.25 for c in text
-    )
-
-
-@dataclass
-class Call:
-    """A footnote call: its numbers, and the source offsets of its characters."""
-
-    numbers: list[str]
-    digit_offsets: list[list[int]]
-    separator_offsets: list[int]
-
-
-@dataclass
-class Line:
-    """One source line: its text, its offset, and its pieces once footnote calls are cut out."""
-
-    index: int
-    start: int
-    text: str
-    segments: list[tuple[str, int]] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    ends_paragraph: bool = True
-
-    def tail(self, column: int) -> Line:
-        """The line from `column` on (after a label), with its segments and calls."""
-        segments = []
-        for text, at in self.segments:
-            end = at + len(text)
-            if end <= self.start + column:
-                continue
-            cut = max(0, self.start + column - at)
-            segments.append((text[cut:], at + cut))
-        calls = [c for c in self.calls if c.digit_offsets[0][0] >= self.start + column]
-        tail = Line(self.index, self.start + column, self.text[column:], segments, calls)
-        tail.ends_paragraph = self.ends_paragraph
-        return tail
-
-
-@dataclass
-class Piece:
-    """Text made of source characters, with the source offset of each non-space character."""
-
-    parts: list[str] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)
-    last_line: str = ""
-    last_ends_paragraph: bool = False
-    after_glyph: bool = False
-
-    def _source(self, text: str, at: int) -> None:
-        self.offsets.extend(at + i for i, c in enumerate(text) if not c.isspace())
-        self.parts.append("".join(GLYPH_MAP.get(c, c) for c in text))
-
-    def add_line(self, line: Line, *, heading: bool = False, raw: bool = False) -> None:
-        """Append a line: joined to the previous one unless that ended a paragraph."""
-        if self.parts:
-            self.parts.append(self._joiner(line.text, heading=heading, raw=raw))
-        for text, at in line.segments:
-            self._source(text, at)
-        self.last_line = line.text
-        self.last_ends_paragraph = line.ends_paragraph
-        self.after_glyph = False
-
-    def add_glyph(self, line: Line) -> None:
-        """A bullet glyph starts a new line of its own."""
-        if self.parts:
-            self.parts.append("\n")
-        self._source(line.text.strip(), line.start + line.text.index(line.text.strip()))
-        self.parts.append(" ")
-        self.after_glyph = True
-
-    def _joiner(self, following: str, *, heading: bool, raw: bool) -> str:
-        previous = self.last_line
-        if raw:
-            return "\n"
-        if self.after_glyph:
-            return ""
-        # The source spaces a Latin word or number off from Japanese ("AI モデル", "9 月"): a
-        # line break between them becomes that space.
-        end, start = previous[-1:], following[:1]
-        word_gap = end.isalnum() and start.isalnum() and (end.isascii() or start.isascii())
-        if heading:
-            return " " if word_gap else ""
-        if (
-            self.last_ends_paragraph
-            or URL.search(previous.split(" ")[-1])
-            or URL.match(following)
-            or following.startswith(NEW_LINE_BEFORE)
-        ):
-            return "\n"
-        return " " if word_gap else ""
-
-    @property
-    def text(self) -> str:
-        lines = (line.strip() for line in "".join(self.parts).split("\n"))
-        return "\n".join(line for line in lines if line)
-
-    def __bool__(self) -> bool:
-        return bool(self.offsets)
 
 
 @dataclass
@@ -282,23 +98,6 @@ class Node:
 
 
 @dataclass
-class Glyph:
-    line: Line
-
-    @property
-    def char(self) -> str:
-        return self.line.text.strip()
-
-
-@dataclass
-class Block:
-    lines: list[Line]
-
-
-Item = Glyph | Block
-
-
-@dataclass
 class Parsed:
     """The parse: nodes in document order, footnote bodies by number, figure titles, calls."""
 
@@ -315,62 +114,8 @@ class Parsed:
         return {node.key: node for node in self.nodes}
 
 
-def _lines(source: str) -> list[Line]:
-    lines, at = [], 0
-    for index, text in enumerate(source.split("\n")):
-        lines.append(Line(index, at, text, [(text, at)] if text else []))
-        at += len(text) + 1
-    return lines
-
-
-def _find_footnote_bodies(lines: list[Line], first: int) -> dict[int, str]:
-    """Map line index -> footnote number for every line of every footnote body."""
-    owner: dict[int, str] = {}
-    cursor = first
-    for number, stretches in enumerate(FOOTNOTE_BODIES, start=1):
-        for head, tail in stretches:
-            start = next(
-                (i for i in range(cursor, len(lines)) if lines[i].text.startswith(head)), None
-            )
-            if start is None:
-                raise ParseError(f"footnote {number}: no line starts with {head!r}")
-            end = next(i for i in range(start, len(lines)) if lines[i].text.endswith(tail))
-            for i in range(start, end + 1):
-                if lines[i].text.strip():
-                    owner[i] = str(number)
-            cursor = end + 1
-    return owner
-
-
-def _cut_calls(lines: list[Line], skip: set[int]) -> None:
-    """Find the footnote calls 1, 2, … in order in the running text and cut them out."""
-    expected = 1
-    for line in lines:
-        if line.index in skip or not line.text:
-            continue
-        segments, calls, at = [], [], 0
-        for match in CALL.finditer(line.text):
-            numbers = match.group(1).split(",")
-            wanted = [str(expected + i) for i in range(len(numbers))]
-            if numbers != wanted:
-                continue
-            expected += len(numbers)
-            digits, separators, column = [], [], match.start(1)
-            for n in numbers:
-                digits.append([line.start + column + i for i in range(len(n))])
-                column += len(n)
-                if column < match.end(1):
-                    separators.append(line.start + column)
-                    column += 1
-            calls.append(Call(numbers, digits, separators))
-            segments.append((line.text[at : match.start(1)], line.start + at))
-            at = match.end(1)
-        if calls:
-            segments.append((line.text[at:], line.start + at))
-            line.segments = [(text, start) for text, start in segments if text]
-            line.calls = calls
-    if expected != len(FOOTNOTE_BODIES) + 1:
-        raise ParseError(f"found footnote calls 1 to {expected - 1} only")
+Match = re.Match[str]
+Nodes = dict[str, "Node"]  # the nodes made so far, by anchor name
 
 
 def _starts_block(text: str) -> bool:
@@ -405,43 +150,21 @@ def _items(lines: list[Line]) -> list[Item]:
     return items
 
 
-def _is_label(item: Item, label: str) -> bool:
-    return isinstance(item, Block) and len(item.lines) == 1 and item.lines[0].text == label
-
-
 class _Parser:
     def __init__(self, source: str) -> None:
-        self.lines = _lines(source)
+        self.lines = lines_of(source)
         start = next((i for i, line in enumerate(self.lines) if line.text == "はじめに"), None)
         if start is None:
             raise ParseError("no line 'はじめに'")
         self.first = start
-        self.body_lines = _find_footnote_bodies(self.lines, start)
+        self.body_lines = find_footnote_bodies(self.lines, start)
         self.figure_lines = {
             i for i in range(start, len(self.lines)) if FIGURE.fullmatch(self.lines[i].text)
         }
-        _cut_calls(self.lines[start:], set(self.body_lines) | self.figure_lines)
-        self._mark_paragraph_ends(start)
+        cut_calls(self.lines[start:], set(self.body_lines) | self.figure_lines)
+        mark_paragraph_ends(self.lines[start:], set(self.body_lines))
         self.nodes: list[Node] = []
         self.figures: list[Piece] = []
-
-    def _mark_paragraph_ends(self, start: int) -> None:
-        """Set `ends_paragraph` on each line, judged within its block of lines (a run of text
-        lines of one kind, running text or footnote body, between blanks and glyphs)."""
-        block: list[Line] = []
-        for line in [*self.lines[start:], Line(len(self.lines), 0, "")]:
-            kind = line.index in self.body_lines
-            text = line.text.strip()
-            if block and (
-                not text or text in GLYPHS or (block[-1].index in self.body_lines) != kind
-            ):
-                widest = max(width(b.text) for b in block)
-                for b in block:
-                    wide = width(b.text) >= (widest * WRAP_RATIO if len(block) > 1 else WRAP_WIDTH)
-                    b.ends_paragraph = b.text.endswith(("。", "：")) or not wide
-                block = []
-            if text and text not in GLYPHS:
-                block.append(line)
 
     def node(self, key: str, kind: str, parent: Node | None, number: str = "") -> Node:
         node = Node(key=key, kind=kind, number=number, parent=parent)
@@ -524,17 +247,17 @@ class _Parser:
 
     # -- preface and Part 1 ---------------------------------------------------------------
 
-    def _preface(self, match, line, end, nodes):
+    def _preface(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         node = self.headed("Preface", "preface", match, line)
         self.flow(node, _items(self.region(line.index + 1, end, node)))
         return node
 
-    def _part_1(self, match, line, end, nodes):
+    def _part_1(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         node = self.headed("Part 1", "part", match, line, "1")
         self.flow(node, _items(self.region(line.index + 1, end, node)))
         return node
 
-    def _part_1_terms(self, match, line, end, nodes):
+    def _part_1_terms(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         container = self.headed("Part 1, terms", "section", match, line)
         container.parent = nodes["part_1"]
         term: Node | None = None
@@ -556,7 +279,7 @@ class _Parser:
 
     # -- Part 2 ---------------------------------------------------------------------------
 
-    def _part_2(self, match, line, end, nodes):
+    def _part_2(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         node = self.headed("Part 2", "part", match, line, "2")
         self.flow(node, _items(self.region(line.index + 1, end, node)))
         return node
@@ -565,7 +288,7 @@ class _Parser:
         letter = match.group(1)[0]
         return self.headed(f"Part 2 {letter}", "section", match, line, letter)
 
-    def _sec_a(self, match, line, end, nodes):
+    def _sec_a(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         section = self.section(match, line)
         current, in_heading = section, False
         for text_line in self.region(line.index + 1, end, section):
@@ -584,23 +307,23 @@ class _Parser:
                 current.add_text(text_line)
         return section
 
-    def _sec_a_closing(self, match, line, end, nodes):
+    def _sec_a_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node("Part 2 A, closing text", line, end, nodes["sec_a"])
 
-    def _sec_b(self, match, line, end, nodes):
+    def _sec_b(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         section = self.section(match, line)
         self.flow(section, _items(self.region(line.index + 1, end, section)))
         return section
 
-    def _sec_c(self, match, line, end, nodes):
+    def _sec_c(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         section = self.section(match, line)
         _CommonGuidingPrinciples(self, section).run(self.region(line.index + 1, end, section))
         return section
 
-    def _sec_c_closing(self, match, line, end, nodes):
+    def _sec_c_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node("Part 2 C, closing text", line, end, nodes["sec_c"])
 
-    def _table_1(self, match, line, end, nodes):
+    def _table_1(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         node = self.headed("Part 2 C, Table 1", "table", match, line, "1")
         node.parent = nodes["sec_c"]
         for text_line in self.region(line.index + 1, end, node):
@@ -608,7 +331,7 @@ class _Parser:
                 node.add_text(text_line, raw=True)
         return node
 
-    def _sec_d(self, match, line, end, nodes):
+    def _sec_d(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         section = self.section(match, line)
         current, paragraph, expected = section, None, 1
         for text_line in self.region(line.index + 1, end, section):
@@ -642,7 +365,7 @@ class _Parser:
             raise ParseError(f"Part 2 D: principles 1 to {expected - 1} only")
         return section
 
-    def _sec_e(self, match, line, end, nodes):
+    def _sec_e(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         section = self.section(match, line)
         current = section
         for text_line in self.region(line.index + 1, end, section):
@@ -655,7 +378,7 @@ class _Parser:
                 current.add_text(text_line)
         return section
 
-    def _sec_e_closing(self, match, line, end, nodes):
+    def _sec_e_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node("Part 2 E, closing text", line, end, nodes["sec_e"])
 
     # -- Parts 3 to 5 ---------------------------------------------------------------------
@@ -666,17 +389,17 @@ class _Parser:
         _Items(self, node, node).run(_items(self.region(line.index + 1, end, node)))
         return node
 
-    def _part_3(self, match, line, end, nodes):
+    def _part_3(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.part(match, line, end)
 
-    def _part_3_expected(self, match, line, end, nodes):
+    def _part_3_expected(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         part = nodes["part_3"]
         node = self.node("Part 3, introduction to D-10) i.", "text", part)
         node.add_text(line)
         _Items(self, node, part).run(_items(self.region(line.index + 1, end, part)))
         return node
 
-    def _part_3_code(self, match, line, end, nodes):
+    def _part_3_code(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         code = self.headed("Part 3, Code of Conduct", "section", match, line)
         code.parent = nodes["part_3"]
         current, expected, in_heading = code, 0, False
@@ -706,21 +429,21 @@ class _Parser:
             raise ParseError(f"Part 3: Code of Conduct actions I to {ROMAN[expected - 1]} only")
         return code
 
-    def _part_3_code_closing(self, match, line, end, nodes):
+    def _part_3_code_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node(
             "Part 3, Code of Conduct, closing text", line, end, nodes["part_3_code"]
         )
 
-    def _part_4(self, match, line, end, nodes):
+    def _part_4(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.part(match, line, end)
 
-    def _part_4_closing(self, match, line, end, nodes):
+    def _part_4_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node("Part 4, closing text", line, end, nodes["part_4"])
 
-    def _part_5(self, match, line, end, nodes):
+    def _part_5(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.part(match, line, end)
 
-    def _part_5_closing(self, match, line, end, nodes):
+    def _part_5_closing(self, match: Match, line: Line, end: int, nodes: Nodes) -> Node:
         return self.text_node("Part 5, closing text", line, end, nodes["part_5"])
 
 
