@@ -16,9 +16,10 @@ def test_instruments_list_has_the_whole_corpus(api):
     response = api.get("/api/v1/instruments/", {"page_size": 50})
     body = response.json()
     assert response.status_code == 200
-    assert body["count"] == 20
+    assert body["count"] == 21
     slugs = {row["slug"] for row in body["results"]}
     assert {"eu-ai-act", "jp-ai-promotion-act", "kr-ai-framework-act", "us-eo-14434"} <= slugs
+    assert "kr-ai-framework-act-decree" in slugs
 
 
 def test_instrument_filters(api):

@@ -140,6 +140,7 @@ def test_korea_earlier_phase_text_before_21_july_2026(sources, api):
             assert before is None
         else:
             assert before["text_original"] == p["text_ko_earlier_phase"]
+            assert before["text"] and before["text"] != after["text"]  # the 20676 English
     art_3_5 = provision(api, "kr-ai-framework-act", "Article 3(5)")
     assert art_3_5["in_force_from"] == "2026-07-21"
 
