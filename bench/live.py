@@ -207,8 +207,8 @@ class Gunicorn:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[Gunicorn]:
     server = Gunicorn(env, log_path, workers=workers)
-    server.start()
     try:
+        server.start()  # a server that fails to come up is stopped too
         yield server
     finally:
         server.stop()
