@@ -14,7 +14,12 @@ from django.db.models import F, Func, Q
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
-from crosswalk.querysets import MappingQuerySet, ProvisionQuerySet, ProvisionTextQuerySet
+from crosswalk.querysets import (
+    ChangeStampMixin,
+    MappingQuerySet,
+    ProvisionQuerySet,
+    ProvisionTextQuerySet,
+)
 from crosswalk.status import status_of
 
 
@@ -335,6 +340,59 @@ class Reference(models.Model):
         return f"{self.source.public_id} {self.type} {self.target.public_id}"
 
 
+class MappingSet(models.Model):
+    """A named body of mappings and gaps with its provenance: the project's own curation is one,
+    a partner's imported crosswalk another."""
+
+    class Method(models.TextChoices):
+        HUMAN = "human"
+        AUTOMATION = "automation"
+        HYBRID = "hybrid"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    made_by = models.CharField(max_length=300, help_text="Who made it (a person or organisation).")
+    made_on = models.DateField(help_text="When it was made or handed over.")
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.HUMAN)
+    licence = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The project's own curation: the seed files and whatever curators add in the admin.
+DEFAULT_SET_SLUG = "crosswalk-curation"
+
+
+def default_mapping_set() -> MappingSet:
+    """The project's own set (created by migration; re-created if someone deleted it)."""
+    mapping_set, _ = MappingSet.objects.get_or_create(
+        slug=DEFAULT_SET_SLUG,
+        defaults={
+            "name": "Crosswalk curation",
+            "made_by": "Crosswalk project curators",
+            "made_on": datetime.date(2026, 1, 1),
+            "method": MappingSet.Method.HUMAN,
+            "description": "The project's own reviewed mappings and gaps: the seed curation in "
+            "fixtures/ and what curators add in the admin.",
+        },
+    )
+    return mapping_set
+
+
+def default_mapping_set_pk() -> int:
+    """A mapping or gap made without naming its set joins the project's own."""
+    return default_mapping_set().pk
+
+
 class Mapping(models.Model):
     """A curated relationship, read "source is <relationship> target" (NIST IR 8477 STRM)."""
 
@@ -400,6 +458,12 @@ class Mapping(models.Model):
         default=False, help_text="Published, but a provision's text changed since review."
     )
     version = models.PositiveIntegerField(default=1)
+    mapping_set = models.ForeignKey(
+        MappingSet,
+        on_delete=models.PROTECT,
+        related_name="mappings",
+        default=default_mapping_set_pk,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -443,6 +507,105 @@ class Mapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
+
+
+class GapQuerySet(ChangeStampMixin, models.QuerySet):
+    def published(self) -> GapQuerySet:
+        return self.filter(status="published")
+
+    def visible(self, *, drafts: bool) -> GapQuerySet:
+        """Everything for those who see drafts; published gaps for everyone else."""
+        return self if drafts else self.published()
+
+    def live(self) -> GapQuerySet:
+        return self.exclude(status="retired")
+
+    def between(self, first_id: int, second_id: int) -> GapQuerySet:
+        """Gaps of either instrument's provisions in the other."""
+        return self.filter(
+            Q(source_instrument_id=first_id, target_instrument_id=second_id)
+            | Q(source_instrument_id=second_id, target_instrument_id=first_id)
+        )
+
+
+class Gap(models.Model):
+    """A reviewed statement: `source` has no counterpart in `target_instrument`. Same workflow,
+    four eyes and history as a mapping (crosswalk.gaps)."""
+
+    Status = Mapping.Status
+
+    class Method(models.TextChoices):
+        INDEPENDENT = "independent-reading"
+        SUGGESTION_ASSISTED = "suggestion-assisted"
+
+    source = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="gaps")
+    # Denormalised so the database can check "not the provision's own instrument"; a composite
+    # foreign key (migration) keeps it equal to the provision's instrument.
+    source_instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    target_instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="gaps_in"
+    )
+    rationale = models.TextField()
+    method = models.CharField(max_length=24, choices=Method.choices, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    provenance = models.CharField(
+        max_length=12, choices=Mapping.Provenance.choices, default="curated"
+    )
+    mapping_set = models.ForeignKey(
+        MappingSet, on_delete=models.PROTECT, related_name="gaps", default=default_mapping_set_pk
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    source_text = models.ForeignKey(
+        ProvisionText, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = GapQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [
+            ("submit_gap", "Can submit a gap for review"),
+            ("publish_gap", "Can publish a gap under review"),
+            ("return_gap", "Can return a gap under review to draft"),
+            ("retire_gap", "Can retire a published gap"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source_instrument=F("target_instrument")),
+                name="gap_other_instrument",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | Q(reviewer__isnull=False, published_at__isnull=False),
+                name="gap_published_reviewed",
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="gap_rationale_not_empty"),
+            models.UniqueConstraint(
+                fields=["source", "target_instrument"],
+                condition=~Q(status="retired"),
+                name="gap_uniq_live",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source_instrument", "target_instrument", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.public_id} has no counterpart in {self.target_instrument.slug}"
 
 
 class Organisation(models.Model):

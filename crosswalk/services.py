@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crosswalk.models import Mapping, Provision, ProvisionText
+from crosswalk.models import Mapping, MappingSet, Provision, ProvisionText, default_mapping_set
 from crosswalk.validators import validate_mapping_fields
 
 Status = Mapping.Status
@@ -66,6 +66,7 @@ def mapping_create(
     rationale: str = "",
     provenance: str = Mapping.Provenance.CURATED,
     note: str = "",
+    mapping_set: MappingSet | None = None,
 ) -> Mapping:
     """A new draft; `note` becomes the change reason of its first history record."""
     validate_mapping_fields(
@@ -88,6 +89,7 @@ def mapping_create(
         provenance=provenance,
         author=author,
         last_editor=author,
+        mapping_set=mapping_set or default_mapping_set(),
     )
     if note:
         mapping._change_reason = note

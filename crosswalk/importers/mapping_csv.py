@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from crosswalk import services
-from crosswalk.models import Mapping, Provision
+from crosswalk.models import Mapping, MappingSet, Provision
 from crosswalk.validators import parse_strength, validate_mapping_fields
 
 REQUIRED = ("relationship",)
@@ -190,6 +190,7 @@ def mappings_csv_commit(
     author: AbstractBaseUser | None,
     provenance: str = Mapping.Provenance.IMPORTED,
     publish_as: AbstractBaseUser | None = None,
+    mapping_set: MappingSet | None = None,
 ) -> list[Mapping]:
     """Write every row as a draft, or nothing. With `publish_as`, each draft is submitted and
     published by that reviewer (used for the project's seed curation). A row's `method` is kept
@@ -208,6 +209,7 @@ def mappings_csv_commit(
             author=author,
             provenance=provenance,
             note=f"method: {row.method}" if row.method else "",
+            mapping_set=mapping_set,
         )
         if publish_as is not None:
             services.mapping_submit(mapping=mapping, user=author)

@@ -1,4 +1,5 @@
-"""Publish the seed curation (fixtures/mappings/*.csv) once per file."""
+"""Publish the seed curation once per file: mappings (fixtures/mappings/*.csv), then gaps
+(fixtures/gaps/*.csv: source,target_instrument,rationale,method), in the project's own set."""
 
 from __future__ import annotations
 
@@ -12,28 +13,31 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from crosswalk.importers.gap_csv import gaps_csv_commit, gaps_csv_parse
 from crosswalk.importers.mapping_csv import mappings_csv_commit, mappings_csv_parse
-from crosswalk.models import Mapping
+from crosswalk.models import Gap, Mapping, default_mapping_set
 
 SEED_AUTHOR = "seed-curation"
 SEED_REVIEWER = "seed-review"
 
 
-def _pairs(content: bytes) -> set[tuple[str, str]]:
-    """The (source, target) public ids a seed file names."""
+def _pairs(content: bytes, target: str = "target") -> set[tuple[str, str]]:
+    """The (source, target) keys a seed file names (target: a public id, or for gaps an
+    instrument slug)."""
     rows = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
-    return {((row.get("source") or "").strip(), (row.get("target") or "").strip()) for row in rows}
+    return {((row.get("source") or "").strip(), (row.get(target) or "").strip()) for row in rows}
 
 
 class Command(BaseCommand):
     help = "Publish the seed mappings in fixtures/mappings (files already loaded are skipped)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        default = Path(settings.BASE_DIR) / "fixtures" / "mappings"
-        parser.add_argument("--folder", type=Path, default=default)
+        fixtures = Path(settings.BASE_DIR) / "fixtures"
+        parser.add_argument("--folder", type=Path, default=fixtures / "mappings")
+        parser.add_argument("--gaps-folder", type=Path, default=fixtures / "gaps")
 
     @transaction.atomic
-    def handle(self, *args: object, folder: Path, **options: object) -> None:
+    def handle(self, *args: object, folder: Path, gaps_folder: Path, **options: object) -> None:
         User = get_user_model()
         author, _ = User.objects.get_or_create(
             username=SEED_AUTHOR,
@@ -43,6 +47,7 @@ class Command(BaseCommand):
             username=SEED_REVIEWER,
             defaults={"first_name": "Crosswalk seed review", "is_active": False},
         )
+        mapping_set = default_mapping_set()
         loaded = set(
             Mapping.objects.filter(provenance=Mapping.Provenance.SEED).values_list(
                 "source__public_id", "target__public_id"
@@ -66,13 +71,57 @@ class Command(BaseCommand):
                 problems = "; ".join(str(e) for e in preview.errors[:20])
                 raise CommandError(f"{path.name}: {problems} (nothing loaded)")
             created = mappings_csv_commit(
-                preview, author=author, provenance=Mapping.Provenance.SEED, publish_as=reviewer
+                preview,
+                author=author,
+                provenance=Mapping.Provenance.SEED,
+                publish_as=reviewer,
+                mapping_set=mapping_set,
             )
             methods = Counter(row.method or "unrecorded" for row in preview.rows)
             how = ", ".join(f"{count} {method}" for method, count in sorted(methods.items()))
             self.stdout.write(f"{path.name}: {len(created)} published (method: {how})")
             total += len(created)
-        if total:
-            self.stdout.write(self.style.SUCCESS(f"Seed curation: {total} mappings published."))
+        gaps = self._gaps(gaps_folder, author=author, reviewer=reviewer, mapping_set=mapping_set)
+        if total or gaps:
+            self.stdout.write(
+                self.style.SUCCESS(f"Seed curation: {total} mappings and {gaps} gaps published.")
+            )
         else:
             self.stdout.write("Seed curation already loaded; nothing to do.")
+
+    def _gaps(self, folder: Path, *, author: object, reviewer: object, mapping_set: object) -> int:
+        """Each gap file once, as the mapping files: skipped when all its rows are loaded."""
+        loaded = set(
+            Gap.objects.filter(provenance=Mapping.Provenance.SEED).values_list(
+                "source__public_id", "target_instrument__slug"
+            )
+        )
+        total = 0
+        for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+            content = path.read_bytes()
+            keys = _pairs(content, target="target_instrument")
+            if keys and keys <= loaded:
+                self.stdout.write(f"{path.name}: already loaded ({len(keys)} gaps)")
+                continue
+            if keys & loaded:
+                self.stderr.write(
+                    f"{path.name}: skipped, {len(keys & loaded)} of its {len(keys)} gaps are "
+                    "loaded already (a file changed after loading; reload on a fresh database)"
+                )
+                continue
+            preview = gaps_csv_parse(content)
+            if preview.errors:
+                problems = "; ".join(str(e) for e in preview.errors[:20])
+                raise CommandError(f"{path.name}: {problems} (nothing loaded)")
+            created = gaps_csv_commit(
+                preview,
+                author=author,
+                provenance=Mapping.Provenance.SEED,
+                mapping_set=mapping_set,
+                publish_as=reviewer,
+            )
+            methods = Counter(row.method or "unrecorded" for row in preview.rows)
+            how = ", ".join(f"{count} {method}" for method, count in sorted(methods.items()))
+            self.stdout.write(f"{path.name}: {len(created)} gaps published (method: {how})")
+            total += len(created)
+        return total

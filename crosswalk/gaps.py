@@ -1,0 +1,207 @@
+"""Every write to gaps ("provision X has no counterpart in instrument Y"), under the mappings'
+workflow: draft → in_review → published → retired (and in_review → draft when returned), four
+eyes, row locks and history, as crosswalk.services does for mappings.
+
+A gap contradicts a correspondence: it cannot be drafted or published while a live mapping that
+covers (relations.covers) joins the provision to a provision of the other instrument.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crosswalk import relations
+from crosswalk.models import Gap, Instrument, Mapping, MappingSet, Provision, default_mapping_set
+
+Status = Gap.Status
+MIN_RATIONALE = 20
+
+
+def _save(gap: Gap, *, by: AbstractBaseUser | None, reason: str = "") -> None:
+    gap._history_user = by
+    if reason:
+        gap._change_reason = reason
+    gap.save()
+
+
+def _locked(gap: Gap) -> Gap:
+    return Gap.objects.select_for_update().select_related("source").get(pk=gap.pk)
+
+
+def _expect(gap: Gap, *allowed: str, action: str) -> None:
+    if gap.status not in allowed:
+        state = gap.get_status_display().lower()
+        raise ValidationError({"status": [f"Cannot {action} a gap that is {state}."]})
+
+
+def covering_mappings(provision: Provision, instrument_id: int) -> Q:
+    """Live mappings that make `provision` mapped in `instrument_id` (either direction)."""
+    return Q(source=provision, target_instrument_id=instrument_id) | Q(
+        target=provision, source_instrument_id=instrument_id
+    )
+
+
+def validate_gap_fields(
+    *,
+    source: Provision,
+    target_instrument: Instrument,
+    rationale: str,
+    exclude_pk: int | None = None,
+    for_review: bool = False,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if source.instrument_id == target_instrument.pk:
+        errors["target_instrument"] = ["A gap names another instrument than the provision's own."]
+    if not rationale.strip():
+        errors["rationale"] = ["Say why the provision has no counterpart."]
+    elif for_review and len(rationale.strip()) < MIN_RATIONALE:
+        errors["rationale"] = [f"At least {MIN_RATIONALE} characters: a sentence."]
+    if not errors:
+        live = Gap.objects.live().filter(source=source, target_instrument=target_instrument)
+        if exclude_pk is not None:
+            live = live.exclude(pk=exclude_pk)
+        if live.exists():
+            errors["source"] = [
+                f"{source.public_id} already has a gap in {target_instrument.slug}."
+            ]
+        mapped = (
+            Mapping.objects.live()
+            .filter(relationship__in=sorted(relations.COVERING))
+            .filter(covering_mappings(source, target_instrument.pk))
+        )
+        if mapped.exists():
+            errors["source"] = [
+                f"{source.public_id} is mapped to {target_instrument.slug} (mapping "
+                f"{mapped.values_list('pk', flat=True).first()}): retire that mapping first."
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def gap_create(
+    *,
+    source: Provision,
+    target_instrument: Instrument,
+    rationale: str,
+    author: AbstractBaseUser | None,
+    method: str = "",
+    provenance: str = Mapping.Provenance.CURATED,
+    mapping_set: MappingSet | None = None,
+    note: str = "",
+) -> Gap:
+    """A new draft gap."""
+    validate_gap_fields(source=source, target_instrument=target_instrument, rationale=rationale)
+    gap = Gap(
+        source=source,
+        source_instrument_id=source.instrument_id,
+        target_instrument=target_instrument,
+        rationale=rationale.strip(),
+        method=method,
+        provenance=provenance,
+        mapping_set=mapping_set or default_mapping_set(),
+        author=author,
+        last_editor=author,
+    )
+    _save(gap, by=author, reason=note)
+    return gap
+
+
+@transaction.atomic
+def gap_update(*, gap: Gap, editor: AbstractBaseUser, version: int, rationale: str) -> Gap:
+    """Edit a draft's rationale; refused when `version` is stale."""
+    locked = _locked(gap)
+    if locked.version != version:
+        raise ValidationError(
+            {"version": [f"This gap was changed by someone else (now version {locked.version})."]}
+        )
+    _expect(locked, Status.DRAFT, action="edit")
+    validate_gap_fields(
+        source=locked.source,
+        target_instrument=locked.target_instrument,
+        rationale=rationale,
+        exclude_pk=locked.pk,
+    )
+    locked.rationale = rationale.strip()
+    locked.last_editor = editor
+    locked.version += 1
+    _save(locked, by=editor)
+    return locked
+
+
+@transaction.atomic
+def gap_submit(*, gap: Gap, user: AbstractBaseUser) -> Gap:
+    locked = _locked(gap)
+    _expect(locked, Status.DRAFT, action="submit")
+    validate_gap_fields(
+        source=locked.source,
+        target_instrument=locked.target_instrument,
+        rationale=locked.rationale,
+        exclude_pk=locked.pk,
+        for_review=True,
+    )
+    locked.status = Status.IN_REVIEW
+    locked.review_comment = ""
+    locked.version += 1
+    _save(locked, by=user)
+    return locked
+
+
+def _four_eyes(gap: Gap, reviewer: AbstractBaseUser, action: str) -> None:
+    if reviewer.pk in {gap.author_id, gap.last_editor_id}:
+        raise ValidationError(
+            {"reviewer": [f"You authored or last edited this gap: someone else must {action} it."]}
+        )
+
+
+@transaction.atomic
+def gap_publish(*, gap: Gap, reviewer: AbstractBaseUser) -> Gap:
+    """Publish a gap under review; nobody publishes what they authored or last edited."""
+    locked = _locked(gap)
+    _expect(locked, Status.IN_REVIEW, action="publish")
+    _four_eyes(locked, reviewer, "publish")
+    validate_gap_fields(
+        source=locked.source,
+        target_instrument=locked.target_instrument,
+        rationale=locked.rationale,
+        exclude_pk=locked.pk,
+        for_review=True,
+    )
+    locked.status = Status.PUBLISHED
+    locked.reviewer = reviewer
+    locked.published_at = timezone.now()
+    locked.source_text = locked.source.texts.order_by("-valid_from").first()
+    locked.version += 1
+    _save(locked, by=reviewer)
+    return locked
+
+
+@transaction.atomic
+def gap_return(*, gap: Gap, reviewer: AbstractBaseUser, comment: str) -> Gap:
+    locked = _locked(gap)
+    _expect(locked, Status.IN_REVIEW, action="return")
+    if not comment.strip():
+        raise ValidationError({"review_comment": ["Say what needs to change."]})
+    locked.status = Status.DRAFT
+    locked.review_comment = comment.strip()
+    locked.reviewer = reviewer
+    locked.version += 1
+    _save(locked, by=reviewer)
+    return locked
+
+
+@transaction.atomic
+def gap_retire(*, gap: Gap, reviewer: AbstractBaseUser, comment: str = "") -> Gap:
+    """Withdraw a published gap (e.g. a counterpart was found); the row and history stay."""
+    locked = _locked(gap)
+    _expect(locked, Status.PUBLISHED, action="retire")
+    locked.status = Status.RETIRED
+    if comment.strip():
+        locked.review_comment = comment.strip()
+    locked.version += 1
+    _save(locked, by=reviewer)
+    return locked
