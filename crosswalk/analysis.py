@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from crosswalk import relations
-from crosswalk.models import Instrument, Provision
+from crosswalk import coverage, relations
+from crosswalk.models import Gap, Instrument, Provision
 
 MAX_DEPTH = 3
 
@@ -211,35 +211,52 @@ def _derived(
 
 
 def coverage_build(
-    *, source: Instrument, target: Instrument, mappings: Any, as_of: datetime.date | None = None
+    *,
+    source: Instrument,
+    target: Instrument,
+    mappings: Any,
+    as_of: datetime.date | None = None,
+    gaps: Any = None,
 ) -> dict[str, Any]:
-    """Counts per relationship (read from the source's side) and the unmapped provisions of each."""
+    """Counts per relationship (read from the source's side), and per side the provisions in
+    each coverage state (crosswalk.coverage: mapped, gap confirmed, not reviewed)."""
     sources = _provisions(source, as_of)
     targets = _provisions(target, as_of)
     source_ids, target_ids = {p.pk for p in sources}, {p.pk for p in targets}
-    edges = _edges(list(mappings.between(source.pk, target.pk).values(*MAPPING_VALUES)))
+    edges = _edges(list(mappings.live().between(source.pk, target.pk).values(*MAPPING_VALUES)))
     counts: Counter[str] = Counter()
-    mapped_sources: set[int] = set()
-    mapped_targets: set[int] = set()
     for edge in edges:
         if edge.start in source_ids and edge.end in target_ids:
             counts[edge.relationship] += 1
-            if edge.relationship != relations.NOT_RELATED:
-                mapped_sources.add(edge.start)
-                mapped_targets.add(edge.end)
+    states = coverage.pair_states(
+        first_id=source.pk,
+        second_id=target.pk,
+        mappings=mappings,
+        gaps=gaps if gaps is not None else Gap.objects.none(),
+        provision_ids=source_ids | target_ids,
+    )
 
-    def side(instrument: Instrument, rows: list[Provision], mapped: set[int]) -> dict[str, Any]:
+    def side(instrument: Instrument, rows: list[Provision]) -> dict[str, Any]:
+        tally = coverage.counts((p.pk for p in rows), states)
+        mapped = tally[coverage.MAPPED]
         return {
             "instrument": instrument.slug,
             "provisions": len(rows),
-            "mapped": len(mapped),
-            "share_mapped": round(len(mapped) / len(rows), 4) if rows else 0.0,
-            "unmapped": [_brief(p) for p in rows if p.pk not in mapped],
+            "mapped": mapped,
+            "share_mapped": round(mapped / len(rows), 4) if rows else 0.0,
+            "gap_confirmed": tally[coverage.GAP_CONFIRMED],
+            "not_reviewed": tally[coverage.NOT_REVIEWED],
+            "unmapped": [_brief(p) for p in rows if p.pk not in states.counterparts],
+            "gaps": [
+                {"provision": _brief(p), "rationale": states.gaps[p.pk]["rationale"]}
+                for p in rows
+                if states.state(p.pk) == coverage.GAP_CONFIRMED
+            ],
         }
 
     return {
-        "source": side(source, sources, mapped_sources),
-        "target": side(target, targets, mapped_targets),
+        "source": side(source, sources),
+        "target": side(target, targets),
         "as_of": as_of.isoformat() if as_of else None,
         "by_relationship": dict(sorted(counts.items())),
         "mappings": sum(counts.values()),

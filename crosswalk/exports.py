@@ -42,6 +42,7 @@ MAPPING_COLUMNS = [
     ("rationale", _guard("m.rationale")),
     ("status", "m.status"),
     ("provenance", "m.provenance"),
+    ("mapping_set", _guard("ms.slug")),
     ("published_at", UTC.format("m.published_at")),
     ("updated_at", UTC.format("m.updated_at")),
 ]
@@ -52,6 +53,7 @@ JOIN crosswalk_provision s ON s.id = m.source_id
 JOIN crosswalk_provision t ON t.id = m.target_id
 JOIN crosswalk_instrument si ON si.id = m.source_instrument_id
 JOIN crosswalk_instrument ti ON ti.id = m.target_instrument_id
+JOIN crosswalk_mappingset ms ON ms.id = m.mapping_set_id
 """
 
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django_filters.fields import IsoDateTimeField
 
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.models import Gap, Instrument, Jurisdiction, Mapping, MappingSet, Provision, Topic
 from crosswalk.status import STATUSES
 
 PAGE_PAGING = ("page", "page_size")
@@ -301,6 +301,7 @@ class MappingFilter(StrictFilterSet):
         method="filter_as_of", help_text="YYYY-MM-DD: both provisions in force and applicable."
     )
     updated_since = UpdatedSinceFilter()
+    mapping_set = KeyFilter(MappingSet, "slug", help_text="Slug of the mapping set.")
 
     class Meta:
         model = Mapping
@@ -317,6 +318,29 @@ class MappingFilter(StrictFilterSet):
 
     def filter_as_of(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
         return queryset.as_of(value)
+
+
+class GapFilter(StrictFilterSet):
+    paging = CURSOR_PAGING
+
+    status = django_filters.ChoiceFilter(
+        choices=Gap.Status.choices, help_text="Workflow status (staff see all of them)."
+    )
+    source_instrument = KeyFilter(
+        Instrument, "slug", help_text="Slug of the instrument of the provision."
+    )
+    target_instrument = KeyFilter(
+        Instrument, "slug", help_text="Slug of the instrument it has no counterpart in."
+    )
+    provision = KeyFilter(
+        Provision, "public_id", field_name="source", help_text="Public id of the provision."
+    )
+    mapping_set = KeyFilter(MappingSet, "slug", help_text="Slug of the mapping set.")
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Gap
+        fields: list[str] = []
 
 
 class ProvisionExportFilter(ProvisionFilter):

@@ -11,6 +11,11 @@ else its Federal Register document, else the official publication it was importe
 `crosswalk-instrument` prop gives its slug here. Props are in the namespace `NS`, a `urn:uuid`
 URI: globally unique without a domain of its own.
 
+A published gap (a provision with no counterpart in the other instrument) is a `no-relationship`
+map whose other side is the instrument itself: an item whose `id-ref` is the instrument's slug,
+with the prop `crosswalk-scope` = `instrument` (so an import can tell it from a not_related
+mapping between two provisions).
+
 The collection's `uuid` is derived from a hash of its content, so it changes exactly when the
 document does; the inner mapping's and each map's `uuid` identify the same subject across
 revisions (the pair; the stored mapping and the side it is read from).
@@ -25,7 +30,7 @@ import uuid
 from typing import Any
 
 from crosswalk import relations
-from crosswalk.models import Instrument, Mapping
+from crosswalk.models import Gap, Instrument, Mapping
 
 OSCAL_VERSION = "1.2.0"
 NAMESPACE = uuid.UUID("5b0f3c0e-7a3c-4c1e-9a55-2f1f6f0c8d11")
@@ -72,17 +77,40 @@ def _resource(instrument: Instrument) -> dict[str, Any]:
     }
 
 
+def _whole(instrument: Instrument) -> dict[str, Any]:
+    """A gap's other side: the whole instrument."""
+    return {
+        "type": "control",
+        "id-ref": instrument.slug,
+        "props": [{"name": "crosswalk-scope", "ns": NS, "value": "instrument"}],
+    }
+
+
+def _gap_map(gap: Gap, source: Instrument, target: Instrument) -> dict[str, Any]:
+    own = {"type": "control", "id-ref": gap.source.public_id}
+    forward = gap.source_instrument_id == source.pk
+    return {
+        "uuid": _uuid("gap", str(gap.pk), source.slug),
+        "relationship": RELATIONSHIP[relations.NOT_RELATED],
+        "sources": [own if forward else _whole(source)],
+        "targets": [_whole(target) if forward else own],
+        "props": [{"name": "crosswalk-gap-id", "ns": NS, "value": str(gap.pk)}],
+        "remarks": gap.rationale,
+    }
+
+
 def oscal_mapping_collection(
     *,
     source: Instrument,
     target: Instrument,
     mappings: list[Mapping],
     as_of: datetime.date | None = None,
+    gaps: list[Gap] = (),
 ) -> dict[str, Any]:
-    """`mappings`: published mappings of the pair, either direction, provisions loaded; at least
-    one (OSCAL requires a map)."""
-    if not mappings:
-        raise ValueError("an OSCAL mapping collection needs at least one mapping")
+    """`mappings`: published mappings of the pair, either direction, provisions loaded; `gaps`:
+    its published gaps; at least one of either (OSCAL requires a map)."""
+    if not mappings and not gaps:
+        raise ValueError("an OSCAL mapping collection needs at least one mapping or gap")
     maps = []
     rationales: set[str] = set()
     for m in mappings:
@@ -104,7 +132,8 @@ def oscal_mapping_collection(
         if m.rationale:
             entry["remarks"] = m.rationale
         maps.append(entry)
-    last = max(m.updated_at for m in mappings)
+    maps.extend(_gap_map(gap, source, target) for gap in gaps)
+    last = max(row.updated_at for row in [*mappings, *gaps])
     method_rationale = rationales.pop() if len(rationales) == 1 else "semantic"
     scope = f" in force and applicable on {as_of.isoformat()}" if as_of else ""
     provenance = {

@@ -186,7 +186,7 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(applicable_q(day, "source__"), applicable_q(day, "target__"))
 
     def for_api_list(self) -> MappingQuerySet:
-        return self.select_related("source__instrument", "target__instrument").defer(
+        return self.select_related("source__instrument", "target__instrument", "mapping_set").defer(
             *(
                 f"{side}__{field}"
                 for side in ("source", "target")

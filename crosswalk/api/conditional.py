@@ -13,7 +13,7 @@ from django.utils.http import http_date, quote_etag
 from rest_framework.request import Request
 
 from crosswalk.api.permissions import sees_drafts
-from crosswalk.models import Mapping, Provision
+from crosswalk.models import Gap, Mapping, Provision
 
 
 def validators(
@@ -56,4 +56,10 @@ def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, datetime.d
     _, last_provision = Provision.objects.filter(
         instrument__in=[query["source"], query["target"]]
     ).change_stamp()
-    return validators(request, [count, last, last_provision], [last, last_provision])
+    gaps, last_gap = (
+        Gap.objects.visible(drafts=sees_drafts(request))
+        .between(query["source"].pk, query["target"].pk)
+        .change_stamp()
+    )
+    stamps = [last, last_provision, last_gap]
+    return validators(request, [count, last, last_provision, gaps, last_gap], stamps)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import renderers
+from rest_framework import renderers, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -24,7 +24,7 @@ from crosswalk.api.schema import ERRORS
 from crosswalk.api.serializers import ErrorSerializer, PairQuerySerializer
 from crosswalk.exports import copy_csv, mapping_export_sql, provision_export_sql
 from crosswalk.filters import MappingExportFilter, ProvisionExportFilter
-from crosswalk.models import Mapping, Provision
+from crosswalk.models import Gap, Mapping, MappingSet, Provision
 from crosswalk.oscal import oscal_mapping_collection
 
 BOM_PARAMETER = OpenApiParameter(
@@ -164,6 +164,15 @@ class MappingExportView(GenericAPIView):
         )
 
 
+class OscalQuerySerializer(PairQuerySerializer):
+    mapping_set = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=MappingSet.objects.all(),
+        required=False,
+        help_text="Slug of a mapping set: only its mappings and gaps.",
+    )
+
+
 class OscalExportView(APIView):
     """The published mappings between two instruments as an OSCAL 1.2 mapping collection."""
 
@@ -180,33 +189,43 @@ class OscalExportView(APIView):
             "whose `href` is a stable public URI of the instrument (ELI, else DOI, else its "
             "Federal Register document, else its official source); provisions are `control` "
             "items by public id. The collection's `uuid` changes whenever its content does.\n\n"
-            "A pair with no published mappings (on `as_of`) is a 404 `no_published_mappings`: "
-            "OSCAL requires at least one map, so there is no valid document to serve."
+            "Published gaps (a provision with no counterpart in the other instrument) are "
+            "`no-relationship` maps whose other side is the instrument itself (`id-ref` its "
+            "slug, prop `crosswalk-scope` = `instrument`). With `mapping_set`, only that set's "
+            "mappings and gaps.\n\n"
+            "A pair with no published mappings or gaps (on `as_of`) is a 404 "
+            "`no_published_mappings`: OSCAL requires at least one map, so there is no valid document to serve."
         ),
-        parameters=[PairQuerySerializer],
+        parameters=[OscalQuerySerializer],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = strict_query(request, PairQuerySerializer)
+        query = strict_query(request, OscalQuerySerializer)
         source, target, as_of = query["source"], query["target"], query.get("as_of")
         etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.published().between(source.pk, target.pk)
+        gaps = Gap.objects.published().between(source.pk, target.pk)
         if as_of is not None:
             mappings = mappings.as_of(as_of)
+            gaps = gaps.filter(source__in=Provision.objects.as_of(as_of).values("pk"))
+        if query.get("mapping_set") is not None:
+            mappings = mappings.filter(mapping_set=query["mapping_set"])
+            gaps = gaps.filter(mapping_set=query["mapping_set"])
         mappings = mappings.select_related("source", "target").order_by("id")
+        gaps = gaps.select_related("source").order_by("id")
 
         def build() -> Response:
-            rows = list(mappings)
-            if not rows:
+            rows, gap_rows = list(mappings), list(gaps)
+            if not rows and not gap_rows:
                 day = f" on {as_of.isoformat()}" if as_of else ""
                 raise NotFound(
-                    f"No published mappings between {source.slug} and {target.slug}{day}: an "
+                    f"No published mappings or gaps between {source.slug} and {target.slug}{day}: an "
                     "OSCAL mapping collection needs at least one map, so there is nothing to "
                     "export.",
                     code="no_published_mappings",
                 )
             document = oscal_mapping_collection(
-                source=source, target=target, mappings=rows, as_of=as_of
+                source=source, target=target, mappings=rows, as_of=as_of, gaps=gap_rows
             )
             response = Response(document)
             day = f"-{as_of.isoformat()}" if as_of else ""

@@ -146,12 +146,16 @@ class ProvisionBriefSerializer(serializers.ModelSerializer):
 class MappingSerializer(serializers.ModelSerializer):
     source = ProvisionBriefSerializer()
     target = ProvisionBriefSerializer()
+    mapping_set = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="Slug of the set it belongs to."
+    )
 
     class Meta:
         model = Mapping
         fields = [
             "id", "source", "target", "relationship", "strength", "rationale_type", "rationale",
             "status", "provenance", "published_at", "updated_at", "version", "text_changed",
+            "mapping_set",
         ]  # fmt: skip
 
 
@@ -298,6 +302,13 @@ class CrosswalkSerializer(LeanSerializer):
     results = CrosswalkRowSerializer(many=True)
 
 
+class CoverageGapSerializer(LeanSerializer):
+    """A provision with no counterpart in the other instrument, and why."""
+
+    provision = ProvisionRefSerializer()
+    rationale = serializers.CharField(help_text="The reviewed rationale of the gap.")
+
+
 class CoverageSideSerializer(LeanSerializer):
     """One instrument's side of the coverage."""
 
@@ -305,7 +316,12 @@ class CoverageSideSerializer(LeanSerializer):
     provisions = serializers.IntegerField(help_text="Its provisions (on `as_of`, when given).")
     mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
     share_mapped = serializers.FloatField(help_text="mapped / provisions, 0–1.")
+    gap_confirmed = serializers.IntegerField(
+        help_text="Not mapped, and a reviewed gap says it has no counterpart in the other."
+    )
+    not_reviewed = serializers.IntegerField(help_text="Neither mapped nor a confirmed gap.")
     unmapped = ProvisionRefSerializer(many=True)
+    gaps = CoverageGapSerializer(many=True)
 
 
 class CoverageSerializer(LeanSerializer):

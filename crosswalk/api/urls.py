@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from crosswalk.api import exports, views
+from crosswalk.api import exports, gaps, views
 from crosswalk.views import not_found
 
 router = DefaultRouter()
@@ -13,12 +13,15 @@ router.register("instruments", views.InstrumentViewSet, basename="instrument")
 router.register("provisions", views.ProvisionViewSet, basename="provision")
 router.register("mappings", views.MappingViewSet, basename="mapping")
 router.register("topics", views.TopicViewSet, basename="topic")
+router.register("gaps", gaps.GapViewSet, basename="gap")
+router.register("mapping-sets", gaps.MappingSetViewSet, basename="mapping-set")
 
 urlpatterns = [
     path("crosswalk/", views.CrosswalkView.as_view(), name="crosswalk"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("exports/provisions.csv", exports.ProvisionExportView.as_view(), name="export-provisions"),
     path("exports/mappings.csv", exports.MappingExportView.as_view(), name="export-mappings"),
+    path("exports/coverage.csv", gaps.CoverageExportView.as_view(), name="export-coverage"),
     path("exports/mappings.oscal.json", exports.OscalExportView.as_view(), name="export-oscal"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,

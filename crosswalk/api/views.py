@@ -41,7 +41,7 @@ from crosswalk.api.serializers import (
     TopicSerializer,
 )
 from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter, ProvisionFilter
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.models import Gap, Instrument, Jurisdiction, Mapping, Provision, Topic
 from crosswalk.suggestions import suggestions_for
 
 INCLUDES = {"texts", "references"}
@@ -350,8 +350,11 @@ class CoverageView(APIView):
         summary="Coverage of two instruments",
         description=(
             "How many provisions of each side the mappings between them cover (a `not_related` "
-            "mapping records a check, not coverage), counts per relationship, and the "
-            "provisions of each side left unmapped."
+            "mapping records a check, not coverage), counts per relationship, and each side's "
+            "provisions in three states: mapped, gap confirmed (a reviewed statement that it "
+            "has no counterpart in the other instrument, with its rationale), not reviewed. "
+            "Published mappings and gaps only, except for staff. `unmapped` lists every "
+            "provision not mapped (gaps and not reviewed)."
         ),
         parameters=[PairQuerySerializer],
         responses={200: CoverageSerializer, **ERRORS},
@@ -360,9 +363,12 @@ class CoverageView(APIView):
         query = strict_query(request, PairQuerySerializer)
         etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.visible(drafts=sees_drafts(request))
+        gaps = Gap.objects.visible(drafts=sees_drafts(request))
         return conditional(
             request,
             etag,
             last_modified,
-            lambda: Response(CoverageSerializer(coverage_build(mappings=mappings, **query)).data),
+            lambda: Response(
+                CoverageSerializer(coverage_build(mappings=mappings, gaps=gaps, **query)).data
+            ),
         )
