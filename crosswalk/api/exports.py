@@ -194,7 +194,8 @@ class OscalExportView(APIView):
             "slug, prop `crosswalk-scope` = `instrument`). With `mapping_set`, only that set's "
             "mappings and gaps.\n\n"
             "A pair with no published mappings or gaps (on `as_of`) is a 404 "
-            "`no_published_mappings`: OSCAL requires at least one map, so there is no valid document to serve."
+            "`no_published_mappings`: OSCAL requires at least one map, so there is no valid "
+            "document to serve."
         ),
         parameters=[OscalQuerySerializer],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -219,8 +220,8 @@ class OscalExportView(APIView):
             if not rows and not gap_rows:
                 day = f" on {as_of.isoformat()}" if as_of else ""
                 raise NotFound(
-                    f"No published mappings or gaps between {source.slug} and {target.slug}{day}: an "
-                    "OSCAL mapping collection needs at least one map, so there is nothing to "
+                    f"No published mappings or gaps between {source.slug} and "
+                    f"{target.slug}{day}: an OSCAL mapping collection needs at least one map, so there is nothing to "
                     "export.",
                     code="no_published_mappings",
                 )
