@@ -221,8 +221,8 @@ class OscalExportView(APIView):
                 day = f" on {as_of.isoformat()}" if as_of else ""
                 raise NotFound(
                     f"No published mappings or gaps between {source.slug} and "
-                    f"{target.slug}{day}: an OSCAL mapping collection needs at least one map, so there is nothing to "
-                    "export.",
+                    f"{target.slug}{day}: an OSCAL mapping collection needs at least one map, "
+                    "so there is nothing to export.",
                     code="no_published_mappings",
                 )
             document = oscal_mapping_collection(
