@@ -10,11 +10,15 @@ READ_CORPUS = [
 ]  # fmt: skip
 ROLES = {
     # Curators draft and submit; they cannot publish, and cannot delete anything.
-    "curator": [*READ_CORPUS, "view_mapping", "add_mapping", "change_mapping", "submit_mapping"],
+    "curator": [
+        *READ_CORPUS, "view_mapping", "add_mapping", "change_mapping", "submit_mapping",
+        "view_mappingset", "view_gap", "add_gap", "change_gap", "submit_gap",
+    ],
     # Reviewers publish, return, retire and confirm; they do not edit drafts or delete.
     "reviewer": [
         *READ_CORPUS, "view_mapping", "publish_mapping", "return_mapping", "retire_mapping",
-        "confirm_mapping",
+        "confirm_mapping", "view_mappingset", "view_gap", "publish_gap", "return_gap",
+        "retire_gap",
     ],
 }  # fmt: skip
 
