@@ -116,12 +116,40 @@ class Instrument(models.Model):
 
 
 class Topic(models.Model):
+    """A subject of the topic map, the hub through which any two instruments compare.
+
+    Two levels: a top-level topic groups the topics under it; a provision tagged with a child
+    counts for its parent too.
+    """
+
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"parent__isnull": True},
+        help_text="Empty for a top-level topic; otherwise a top-level topic (two levels only).",
+    )
+    definition = models.TextField(help_text="What a provision must be about to carry it.")
+    origin = models.TextField(
+        blank=True,
+        help_text="Where the topic comes from: the OECD principle, Guidelines principle or EU "
+        "chapter that names it.",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order in the topic map.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["slug"]
+        ordering = ["position", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="topic_not_own_parent"),
+            models.CheckConstraint(condition=~Q(definition=""), name="topic_definition_not_empty"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -174,7 +202,17 @@ class Provision(models.Model):
         default=list, blank=True, help_text="Every date of application with what it applies to."
     )
     extra = models.JSONField(default=dict, blank=True)
-    topics = models.ManyToManyField(Topic, blank=True, related_name="provisions")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="provisions", through="ProvisionTopic"
+    )
+    procedural = models.BooleanField(
+        default=False,
+        help_text="A citable unit with no subject of its own (entry into force, final "
+        "provisions, delegation clauses): it carries no topic.",
+    )
+    topic_note = models.TextField(
+        blank=True, help_text="Why the topics (or the procedural mark) were chosen, if not plain."
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("heading", weight="A", config="english")
         + SearchVector("text", weight="B", config="english"),
@@ -247,6 +285,25 @@ class Provision(models.Model):
         if self.applies_until is not None and day > self.applies_until:
             return "no_longer_applicable"
         return "in_force"
+
+
+class ProvisionTopic(models.Model):
+    """One topic tag of a provision: a reviewed judgement, so each one has its history."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="topic_tags")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="tags")
+    history = HistoricalRecords()
+
+    class Meta:
+        # The table the plain many-to-many field created (migration 0007 keeps it).
+        db_table = "crosswalk_provision_topics"
+        ordering = ["provision_id", "topic_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "topic"], name="provision_topic_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id} → {self.topic_id}"
 
 
 class ProvisionText(models.Model):

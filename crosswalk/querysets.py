@@ -7,12 +7,31 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+# Kinds that are what a person cites in every instrument that has them.
+CITABLE_KINDS = (
+    "article", "addenda_article", "principle", "sub_principle", "recommendation", "action",
+    "subcategory",
+)  # fmt: skip
 
 
 def _open_until(field: str, day: datetime.date) -> Q:
@@ -99,6 +118,36 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             .order_by("-rank", "instrument_id", "position")
         )
 
+    def citable(self) -> ProvisionQuerySet:
+        """The citable units: what a person cites, the one definition used by the topic
+        coverage test, the API and the coverage report. Articles (and the articles of addenda);
+        principles, sub-items, recommendations, actions, Guidelines items, NIST subcategories;
+        executive-order sections; the points of OECD principles and recommendations; the
+        points of annexes, and an annex, annex section or addenda that has no points or
+        articles of its own. Not recitals, preambles, definitions lists or bare containers."""
+        from crosswalk.models import Provision
+
+        parts = Provision.objects.filter(
+            parent=OuterRef("pk"), kind__in=("point", "annex_section", "addenda_article")
+        )
+        return self.filter(
+            Q(kind__in=CITABLE_KINDS)
+            | Q(kind="item", instrument__instrument_type="guidelines")
+            | Q(kind="section", instrument__instrument_type="executive_order")
+            | Q(
+                kind="point",
+                parent__kind__in=("principle", "recommendation", "annex", "annex_section"),
+            )
+            | (Q(kind__in=("annex", "annex_section", "addenda")) & ~Exists(parts))
+        )
+
+    def on_topic(self, topic_id: int) -> ProvisionQuerySet:
+        """Tagged with the topic or, for a top-level topic, with one of its children."""
+        from crosswalk.models import ProvisionTopic
+
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        return self.filter(pk__in=tags.values("provision_id"))
+
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
         from crosswalk.models import ProvisionText
@@ -166,7 +215,12 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         )
 
     def with_topic(self, slug: str) -> MappingQuerySet:
-        return self.filter(Q(source__topics__slug=slug) | Q(target__topics__slug=slug)).distinct()
+        """Either side tagged with the topic or, for a top-level topic, one of its children."""
+        from crosswalk.models import ProvisionTopic
+
+        tags = ProvisionTopic.objects.filter(Q(topic__slug=slug) | Q(topic__parent__slug=slug))
+        tagged = tags.values("provision_id")
+        return self.filter(Q(source_id__in=tagged) | Q(target_id__in=tagged))
 
     def as_of(self, day: datetime.date) -> MappingQuerySet:
         """Both provisions in force and applicable on `day`."""

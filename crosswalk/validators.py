@@ -74,3 +74,15 @@ def parse_strength(raw: Any) -> int | None:
         return int(str(raw).strip())
     except ValueError as exc:
         raise ValidationError({"strength": ["Must be a whole number from 1 to 10."]}) from exc
+
+
+def topic_tag_errors(*, procedural: bool, topic_count: int, required: bool) -> list[str]:
+    """What is wrong with a provision's topic tags: at most three, none on a procedural unit,
+    and (`required`, for a citable unit in the topic map's fixtures) one at least otherwise."""
+    if procedural and topic_count:
+        return ["A procedural unit carries no topics."]
+    if topic_count > 3:
+        return ["At most 3 topics."]
+    if required and not procedural and not topic_count:
+        return ["Needs 1 to 3 topics or the procedural mark."]
+    return []

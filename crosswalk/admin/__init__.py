@@ -1,5 +1,5 @@
-"""Django admin: the corpus, and the curation of mappings."""
+"""Django admin: the corpus, the topic map, and the curation of mappings."""
 
-from crosswalk.admin import corpus, mappings
+from crosswalk.admin import corpus, mappings, topics
 
-__all__ = ["corpus", "mappings"]
+__all__ = ["corpus", "mappings", "topics"]

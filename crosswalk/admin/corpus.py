@@ -1,4 +1,4 @@
-"""Admin for the corpus (jurisdictions, instruments, provisions, topics) and partner API keys."""
+"""Admin for the corpus (jurisdictions, instruments, provisions) and partner API keys."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk.admin.curation import provision_curation_context
 from crosswalk.admin.history import history_csv_response
+from crosswalk.admin.topics import ProvisionTopicInline, TopicFilter, TopicMapFilter
 from crosswalk.models import (
     Instrument,
     Jurisdiction,
@@ -22,7 +23,6 @@ from crosswalk.models import (
     Provision,
     ProvisionText,
     Reference,
-    Topic,
 )
 from crosswalk.services import (
     COPIED_FIELDS,
@@ -130,8 +130,12 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["parent", "ended_by", "instrument"]
     # The current text is a copy of the latest dated text: edit the dated texts below.
     readonly_fields = ["public_id", *COPIED_FIELDS]
-    filter_horizontal = ["topics"]
-    inlines = [ProvisionTextInline, OutgoingReferenceInline, IncomingReferenceInline]
+    inlines = [
+        ProvisionTopicInline,
+        ProvisionTextInline,
+        OutgoingReferenceInline,
+        IncomingReferenceInline,
+    ]
     change_form_template = "admin/crosswalk/provision/change_form.html"
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
@@ -169,7 +173,7 @@ class ProvisionAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).select_related("instrument")
 
     def get_list_filter(self, request: HttpRequest) -> list:
-        return [*self.list_filter, UnmappedFilter]
+        return [*self.list_filter, UnmappedFilter, TopicFilter, TopicMapFilter]
 
     @admin.display(description="heading")
     def heading_short(self, obj: Provision) -> str:
@@ -196,13 +200,6 @@ class ProvisionAdmin(SimpleHistoryAdmin):
         if provision is not None:
             context.update(provision_curation_context(request, provision))
         return super().change_view(request, object_id, form_url, extra_context=context)
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name"]
-    search_fields = ["slug", "name"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Organisation)
