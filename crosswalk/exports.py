@@ -17,11 +17,17 @@ CHUNK = 256 * 1024
 GUARD = (
     "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {0} ELSE {0} END"
 )
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTC = "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 
 def _guard(column: str) -> str:
     return GUARD.format(column)
+
+
+def guard_cell(value: str) -> str:
+    """The same guard for a cell written from Python."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 MAPPING_COLUMNS = [

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from crosswalk.models import Instrument, Provision, ProvisionTopic, Topic
@@ -210,15 +210,15 @@ def _check_provisions(rows: list[TagRow]) -> tuple[dict[str, Provision], list[Ro
     for row in rows:
         provision = found.get(row.public_id)
         error = None
-        if row.public_id in first:
-            earlier = first[row.public_id]
-            error = f"already tagged in {earlier.file}, line {earlier.line}"
-        elif provision is None:
+        if provision is None:
             error = "no provision has this public id"
         elif provision.instrument.slug != Path(row.file).stem:
             error = f"belongs to {provision.instrument.slug}, not to this file's instrument"
         elif row.public_id not in citable:
             error = f"not a citable unit ({provision.kind} {provision.citation})"
+        elif row.public_id in first:
+            earlier = first[row.public_id]
+            error = f"already tagged in {earlier.file}, line {earlier.line}"
         if error:
             errors.append(RowError(row.file, row.line, row.public_id, error))
         first.setdefault(row.public_id, row)
@@ -427,3 +427,67 @@ def _tree_order(topics: Iterable[Topic]) -> list[Topic]:
         ordered.append(top)
         ordered.extend(children[top.pk])
     return ordered
+
+
+def topic_compare(
+    *,
+    topic: Topic,
+    instruments: list[Instrument],
+    as_of: datetime.date | None,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """Each instrument's provisions on `topic` (a top-level topic includes its children), side
+    by side in the order asked. Without `as_of`: those in force today, applicable or not; with
+    it: those in force and applicable that day, with that day's text. Five queries."""
+    day = as_of or today
+    tagged = Provision.objects.filter(instrument__in=instruments).on_topic(topic.pk)
+    rows = tagged.as_of(day) if as_of else tagged.in_force_on(day)
+    rows = (
+        rows.defer("search_vector", "extra")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("position", "slug")))
+        .order_by("instrument_id", "position")
+    )
+    by_instrument: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for provision in rows:
+        by_instrument[provision.instrument_id].append(_compare_row(provision, day))
+    children = sorted(topic.children.all(), key=lambda t: (t.position, t.slug))
+    return {
+        "topic": {
+            "slug": topic.slug,
+            "name": topic.name,
+            "parent": topic.parent.slug if topic.parent else None,
+            "definition": topic.definition,
+        },
+        "includes": [topic.slug, *(child.slug for child in children)],
+        "as_of": as_of,
+        "in_force_on": day,
+        "instruments": [
+            {
+                "instrument": instrument.slug,
+                "short_title": instrument.short_title,
+                "jurisdiction": instrument.jurisdiction.code,
+                "count": len(by_instrument[instrument.pk]),
+                "provisions": by_instrument[instrument.pk],
+            }
+            for instrument in instruments
+        ],
+    }
+
+
+def _compare_row(provision: Provision, day: datetime.date) -> dict[str, Any]:
+    texts = getattr(provision, "texts_on_day", None)
+    source = texts[0] if texts else provision
+    # No English beside an original: say so (null), as the provision endpoints do.
+    text = source.text or (None if source.text_original else "")
+    return {
+        "public_id": provision.public_id,
+        "citation": provision.citation,
+        "kind": provision.kind,
+        "heading": source.heading,
+        "text": text,
+        "heading_original": source.heading_original,
+        "text_original": source.text_original,
+        "original_language": source.original_language,
+        "status": provision.status_on(day),
+        "topics": [t.slug for t in provision.topics.all()],
+    }

@@ -18,9 +18,11 @@ SOURCES = Path(settings.SHARED_SOURCES_DIR)
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load fixtures/corpus once; each test runs in a transaction rolled back afterwards."""
+    """Load fixtures/corpus and the topic map once; each test runs in a transaction rolled back
+    afterwards."""
     with django_db_blocker.unblock():
         call_command("load_corpus", verbosity=0, stdout=io.StringIO())
+        call_command("load_topics", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture

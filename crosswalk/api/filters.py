@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
-from crosswalk.models import Instrument, Mapping, Provision
+from crosswalk.models import Instrument, Mapping, Provision, Topic
 
 PAGING = ("page", "page_size", "cursor")
 # PostgreSQL accepts UTC offsets up to ±15:59; Python parses more and the query would fail.
@@ -120,7 +120,10 @@ class ProvisionFilter(StrictFilterSet):
         help_text="Status today, or on `as_of` when given.",
     )
     kind = django_filters.CharFilter(help_text="e.g. article, paragraph, point, recital.")
-    topic = django_filters.CharFilter(field_name="topics__slug", help_text="Topic slug.")
+    topic = django_filters.CharFilter(
+        method="filter_topic",
+        help_text="Topic slug; a top-level topic includes its children's provisions.",
+    )
     parent = django_filters.CharFilter(
         field_name="parent__public_id", help_text="Public id of the parent provision."
     )
@@ -166,6 +169,12 @@ class ProvisionFilter(StrictFilterSet):
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.form.cleaned_data.get("as_of"))
 
+    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        topic = Topic.objects.filter(slug=value).only("pk").first()
+        if topic is None:
+            raise ValidationError({name: [f"No topic has the slug {value!r}."]})
+        return queryset.on_topic(topic.pk)
+
     def filter_reference(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not Provision.objects.filter(public_id=value).exists():
             raise ValidationError({name: [f"No provision has the public id {value!r}."]})
@@ -200,7 +209,10 @@ class MappingFilter(StrictFilterSet):
     provision = django_filters.CharFilter(
         method="filter_provision", help_text="Public id of a provision on either side."
     )
-    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic of either side.")
+    topic = django_filters.CharFilter(
+        method="filter_topic",
+        help_text="Topic of either side; a top-level topic includes its children.",
+    )
     as_of = django_filters.DateFilter(
         method="filter_as_of", help_text="YYYY-MM-DD: both provisions in force and applicable."
     )

@@ -8,19 +8,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name"]
-
-
-class TopicSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Topic
-        fields = ["slug", "name", "description"]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):

@@ -46,9 +46,8 @@ from crosswalk.api.serializers import (
     ProvisionSerializer,
     SuggestionQuerySerializer,
     SuggestionSerializer,
-    TopicSerializer,
 )
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision
 from crosswalk.suggestions import suggestions_for
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
@@ -134,19 +133,6 @@ class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Jurisdiction.objects.order_by("code")
     lookup_field = "code"
     lookup_value_regex = r"[A-Za-z]{2,8}"
-    filterset_class = PagingOnlyFilter
-    stamp_fields = ()
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: TopicSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: TopicSerializer, **ERRORS}),
-)
-class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = TopicSerializer
-    queryset = Topic.objects.order_by("slug")
-    lookup_field = "slug"
-    lookup_value_regex = r"[a-z0-9_-]+"
     filterset_class = PagingOnlyFilter
     stamp_fields = ()
 
