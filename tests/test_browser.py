@@ -1,4 +1,5 @@
-"""End-to-end in a real browser: curate, review and publish a mapping; picture the coverage page."""
+"""End-to-end in a real browser: curate, review and publish a mapping; picture the coverage page
+and the topic matrix."""
 
 from __future__ import annotations
 
@@ -191,6 +192,29 @@ def test_coverage_heatmap_screenshot(browser, live_server, tmp_path):
     heatmap.wait_for()
     assert heatmap.locator("td a").count() > 0
     shot = folder / "coverage-heatmap.png"
+    page.screenshot(path=str(shot), full_page=True)
+    context.close()
+
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_topic_matrix_screenshot(browser, live_server, tmp_path):
+    """Writes to tmp_path; CROSSWALK_SCREENSHOT_DIR=docs/screenshots refreshes the committed PNG."""
+    call_command("load_topics", stdout=io.StringIO())
+    User.objects.create_superuser("e2e-admin", password=PASSWORD)
+    folder = Path(os.environ.get("CROSSWALK_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+
+    log_in(page, live_server.url, "e2e-admin")
+    page.goto(f"{live_server.url}/admin/crosswalk/topic/matrix/")
+    matrix = page.locator("#topic-matrix")
+    matrix.wait_for()
+    assert matrix.locator("td a").count() > 100
+    assert matrix.locator("td.short").count() == 0  # every instrument fully covered
+    shot = folder / "topic-matrix.png"
     page.screenshot(path=str(shot), full_page=True)
     context.close()
 

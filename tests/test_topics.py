@@ -289,6 +289,7 @@ def test_topic_list_filters_and_order(api):
     children = api.get("/api/v1/topics/", {"parent": TRANSPARENCY, "page_size": 100}).json()
     assert {t["parent"] for t in children["results"]} == {TRANSPARENCY}
     assert children["count"] == 6
+    assert api.get("/api/v1/topics/", {"top_level": "null"}).status_code == 400
 
 
 def test_provisions_on_a_top_level_topic_include_its_childrens(api):

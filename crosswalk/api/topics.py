@@ -73,13 +73,18 @@ class TopicFilter(StrictFilterSet):
     parent = django_filters.CharFilter(
         field_name="parent__slug", help_text="Slug of a top-level topic: its children."
     )
-    top_level = django_filters.BooleanFilter(
-        field_name="parent", lookup_expr="isnull", help_text="`true`: top-level topics only."
+    top_level = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_top_level",
+        help_text="`true`: top-level topics only; `false`: the topics under them.",
     )
 
     class Meta:
         model = Topic
         fields: list[str] = []
+
+    def filter_top_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(parent__isnull=value == "true")
 
 
 @extend_schema_view(
