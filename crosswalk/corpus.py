@@ -234,10 +234,6 @@ class LoadReport:
         return self.instrument_written or bool(self.created or self.updated)
 
 
-def _public_ids(ids: set[int]) -> dict[int, str]:
-    return dict(Provision.objects.filter(pk__in=ids).values_list("pk", "public_id"))
-
-
 def _resolver(doc: Raw, file: str) -> Callable[[str | None, str | None], Provision | None]:
     """Look up, in one query, every provision this fixture refers to in other instruments."""
     wanted = {doc["instrument"]["revoked_by"]} | {p["ended_by"] for p in doc["provisions"]}
@@ -340,7 +336,7 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
     }
     citations = {p.pk: p.citation for p in existing.values()}
     ended_ids = {p.ended_by_id for p in existing.values() if p.ended_by_id}
-    public_ids = _public_ids(ended_ids)
+    public_ids = Provision.objects.public_ids(ended_ids)
     by_citation: dict[str, Provision] = dict(existing)
 
     new_texts: list[ProvisionText] = []
@@ -429,7 +425,9 @@ def corpus_differences(directory: Path) -> Iterator[str]:
             )
         }
         citations = {p.pk: p.citation for p in rows.values()}
-        public_ids = _public_ids({p.ended_by_id for p in rows.values() if p.ended_by_id})
+        public_ids = Provision.objects.public_ids(
+            {p.ended_by_id for p in rows.values() if p.ended_by_id}
+        )
         for raw in doc["provisions"]:
             row = rows.pop(raw["citation"], None)
             if row is None:

@@ -15,6 +15,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from crosswalk.querysets import MappingQuerySet, ProvisionQuerySet, ProvisionTextQuerySet
+from crosswalk.status import status_of
 
 
 class DateRange(Func):
@@ -205,13 +206,17 @@ class Provision(models.Model):
     topics = models.ManyToManyField(
         Topic, blank=True, related_name="provisions", through="ProvisionTopic"
     )
+    # Database defaults too: bulk loads by COPY (the benchmarks) name only the columns they fill.
     procedural = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="A citable unit with no subject of its own (entry into force, final "
         "provisions, delegation clauses): it carries no topic.",
     )
     topic_note = models.TextField(
-        blank=True, help_text="Why the topics (or the procedural mark) were chosen, if not plain."
+        blank=True,
+        db_default="",
+        help_text="Why the topics (or the procedural mark) were chosen, if not plain.",
     )
     search_vector = models.GeneratedField(
         expression=SearchVector("heading", weight="A", config="english")
@@ -275,16 +280,9 @@ class Provision(models.Model):
         return f"{self.instrument.short_title} {self.citation}"
 
     def status_on(self, day: datetime.date) -> str:
-        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended."""
-        if self.in_force_until is not None and day > self.in_force_until:
-            return self.end_reason or self.EndReason.DELETED
-        if day < self.in_force_from:
-            return "not_yet_in_force"
-        if self.applies_from is not None and day < self.applies_from:
-            return "not_yet_applicable"
-        if self.applies_until is not None and day > self.applies_until:
-            return "no_longer_applicable"
-        return "in_force"
+        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended
+        (the rule is crosswalk.status)."""
+        return status_of(self, day)
 
 
 class ProvisionTopic(models.Model):

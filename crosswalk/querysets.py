@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
@@ -23,6 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
+from crosswalk.status import applicable_q, in_force_q, status_q
+
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -36,17 +40,6 @@ CITABLE_KINDS = (
 
 def _open_until(field: str, day: datetime.date) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": day})
-
-
-def in_force_q(day: datetime.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}in_force_from__lte": day}) & _open_until(f"{prefix}in_force_until", day)
-
-
-def applicable_q(day: datetime.date, prefix: str = "") -> Q:
-    started = Q(**{f"{prefix}applies_from__isnull": True}) | Q(
-        **{f"{prefix}applies_from__lte": day}
-    )
-    return in_force_q(day, prefix) & started & _open_until(f"{prefix}applies_until", day)
 
 
 class ChangeStampMixin:
@@ -73,17 +66,8 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(applicable_q(day)).with_text_on(day)
 
     def with_status(self, status: str, *, on: datetime.date | None = None) -> ProvisionQuerySet:
-        """Provisions whose status on `on` (default today) is `status`; see Provision.status_on."""
-        day = on or timezone.localdate()
-        if status == "in_force":
-            return self.filter(applicable_q(day))
-        if status == "not_yet_in_force":
-            return self.filter(in_force_from__gt=day)
-        if status == "not_yet_applicable":
-            return self.filter(in_force_q(day), applies_from__gt=day)
-        if status == "no_longer_applicable":
-            return self.filter(in_force_q(day), applies_until__lt=day)
-        return self.filter(in_force_until__lt=day, end_reason=status)
+        """Provisions whose status on `on` (default today) is `status` (crosswalk.status)."""
+        return self.filter(status_q(status, on or timezone.localdate()))
 
     def search(self, text: str) -> ProvisionQuerySet:
         """Ranked full-text search over heading and text; Japanese and Korean by substring."""
@@ -148,6 +132,10 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
         return self.filter(pk__in=tags.values("provision_id"))
 
+    def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
+        """Key -> public id of the provisions `pks`, in one query (evaluates)."""
+        return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
+
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
         from crosswalk.models import ProvisionText
@@ -201,11 +189,13 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         """Everything for staff; published mappings for everyone else."""
         return self if drafts else self.published()
 
-    def touching_instrument(self, slug: str) -> MappingQuerySet:
-        return self.filter(Q(source_instrument__slug=slug) | Q(target_instrument__slug=slug))
+    def touching_instrument(self, instrument: Any) -> MappingQuerySet:
+        """Mappings with `instrument` (a row or its id) on either side."""
+        return self.filter(Q(source_instrument=instrument) | Q(target_instrument=instrument))
 
-    def touching_provision(self, public_id: str) -> MappingQuerySet:
-        return self.filter(Q(source__public_id=public_id) | Q(target__public_id=public_id))
+    def touching_provision(self, provision: Any) -> MappingQuerySet:
+        """Mappings with `provision` (a row or its id) on either side."""
+        return self.filter(Q(source=provision) | Q(target=provision))
 
     def between(self, first_id: int, second_id: int) -> MappingQuerySet:
         """Mappings between two instruments, stored in either direction."""
@@ -214,11 +204,13 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
             | Q(source_instrument_id=second_id, target_instrument_id=first_id)
         )
 
-    def with_topic(self, slug: str) -> MappingQuerySet:
-        """Either side tagged with the topic or, for a top-level topic, one of its children."""
+    def with_topic(self, topic: Any) -> MappingQuerySet:
+        """Mappings with a provision on `topic` (a row or its id) on either side; a top-level
+        topic includes its children."""
         from crosswalk.models import ProvisionTopic
 
-        tags = ProvisionTopic.objects.filter(Q(topic__slug=slug) | Q(topic__parent__slug=slug))
+        topic_id = getattr(topic, "pk", topic)
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
         tagged = tags.values("provision_id")
         return self.filter(Q(source_id__in=tagged) | Q(target_id__in=tagged))
 

@@ -65,8 +65,9 @@ def mapping_create(
     rationale_type: str = "",
     rationale: str = "",
     provenance: str = Mapping.Provenance.CURATED,
+    note: str = "",
 ) -> Mapping:
-    """A new draft."""
+    """A new draft; `note` becomes the change reason of its first history record."""
     validate_mapping_fields(
         source=source,
         target=target,
@@ -88,6 +89,8 @@ def mapping_create(
         author=author,
         last_editor=author,
     )
+    if note:
+        mapping._change_reason = note
     _save(mapping, by=author)
     return mapping
 

@@ -24,8 +24,7 @@ from django.db.models import Prefetch, QuerySet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from crosswalk.models import Instrument, Provision, ProvisionTopic, Topic
-from crosswalk.querysets import in_force_q
-from crosswalk.synthetic import SLUG_PREFIX
+from crosswalk.status import in_force_q
 from crosswalk.validators import topic_tag_errors
 
 TAXONOMY = "taxonomy.json"
@@ -318,10 +317,9 @@ def _write(
 
 
 def core_instruments(day: datetime.date) -> QuerySet[Instrument]:
-    """The instruments in force on `day` (synthetic benchmark data aside), in display order."""
+    """The instruments in force on `day`, in display order."""
     return (
         Instrument.objects.filter(in_force_q(day))
-        .exclude(slug__startswith=SLUG_PREFIX)
         .select_related("jurisdiction")
         .order_by("jurisdiction__code", "slug")
     )

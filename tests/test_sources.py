@@ -91,4 +91,4 @@ def test_every_public_id_is_slug_and_eid(db):
         "instrument__slug", "public_id", "eid"
     ):
         assert public_id == f"{slug}:{eid}"
-    assert Instrument.objects.count() == 20
+    assert Instrument.objects.count() == 21

@@ -315,7 +315,7 @@ def test_provisions_on_an_unknown_topic_is_a_400(api):
             "status": 400,
             "code": "invalid",
             "detail": "Invalid input.",
-            "fields": {"topic": ["No topic has the slug 'no-such-topic'."]},
+            "fields": {"topic": ["No topic has the slug “no-such-topic”."]},
         }
     }
 
@@ -391,11 +391,11 @@ def test_compare_on_a_day_shows_what_was_in_force_and_applicable_then(api):
     [
         (
             {"topic": "nope", "instruments": "eu-ai-act"},
-            {"topic": ["No topic has the slug 'nope'."]},
+            {"topic": ["No topic has the slug “nope”."]},
         ),
         (
             {"topic": LABELLING, "instruments": "eu-ai-act,xx-act"},
-            {"instruments": ["Unknown instrument: xx-act."]},
+            {"instruments": ["No instrument has the slug “xx-act”."]},
         ),
         (
             {"topic": LABELLING, "instruments": "eu-ai-act,eu-ai-act"},
@@ -403,7 +403,7 @@ def test_compare_on_a_day_shows_what_was_in_force_and_applicable_then(api):
         ),
         (
             {"topic": LABELLING, "instruments": "eu-ai-act", "as_of": "2025-02-30"},
-            {"as_of": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
+            {"as_of": ["Enter a valid date as YYYY-MM-DD."]},
         ),
         ({"topic": LABELLING}, {"instruments": ["This field is required."]}),
         (

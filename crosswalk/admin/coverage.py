@@ -10,7 +10,6 @@ from django.db.models import Count
 from django.urls import reverse
 
 from crosswalk.models import Instrument, Mapping, Provision
-from crosswalk.synthetic import SLUG_PREFIX
 
 UNMAPPED_SHOWN = 300
 
@@ -19,9 +18,9 @@ def coverage_matrix() -> dict[str, Any]:
     """Per ordered pair (row, column): published mappings between them in either direction, and
     the share of the row instrument's provisions that those mappings cover."""
     instruments = list(
-        Instrument.objects.exclude(slug__startswith=SLUG_PREFIX)
-        .annotate(provision_count=Count("provisions"))
-        .order_by("jurisdiction__code", "slug")
+        Instrument.objects.annotate(provision_count=Count("provisions")).order_by(
+            "jurisdiction__code", "slug"
+        )
     )
     by_id = {i.pk: i for i in instruments}
     edges = (

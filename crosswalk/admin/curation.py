@@ -38,9 +38,7 @@ def mappings_seen_from(provision: Provision) -> list[dict[str, Any]]:
 
 
 def provision_curation_context(request: HttpRequest, provision: Provision) -> dict[str, Any]:
-    instruments = Instrument.objects.exclude(pk=provision.instrument_id).exclude(
-        slug__startswith="synthetic-"
-    )
+    instruments = Instrument.objects.exclude(pk=provision.instrument_id)
     chosen_slug = request.GET.get("suggest_in", "")
     chosen = instruments.filter(slug=chosen_slug).first()
     suggestions = []

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
 
 
@@ -153,13 +157,6 @@ class SuggestionSerializer(serializers.Serializer):
     heading = serializers.CharField(source="provision.heading")
 
 
-class SuggestionQuerySerializer(serializers.Serializer):
-    target_instrument = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Instrument.objects.all()
-    )
-    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
-
-
 class ErrorBodySerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField()
@@ -176,24 +173,78 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
 
 
-class ProvisionRefSerializer(serializers.Serializer):
-    public_id = serializers.CharField()
-    citation = serializers.CharField()
-    heading = serializers.CharField()
+# Computed responses (crosswalk, coverage): lean serializers ---------------------------------
 
 
-class CrosswalkMappingSerializer(serializers.Serializer):
+class LeanSerializer(serializers.Serializer):
+    # Declares a computed response like any serializer, so the schema is read from it, but
+    # writes it with one plan per class instead of DRF's per-field machinery (which costs more
+    # than computing a crosswalk of a thousand rows). Input is a dict; values pass through as
+    # they are. Only declared keys are written and a missing required key is an error, so the
+    # response cannot drift from its documentation. (A comment, not a docstring: the schema
+    # would give it to every subclass as its description.)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        return _writer(type(self))(instance)
+
+
+Writer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@functools.cache
+def _writer(serializer_class: type[LeanSerializer]) -> Writer:
+    plan: list[tuple[str, str, Writer | None, bool]] = []
+    for name, field in serializer_class().fields.items():
+        if isinstance(field, serializers.ListSerializer):
+            assert isinstance(field.child, LeanSerializer), name
+            plan.append((name, "many", _writer(type(field.child)), field.required))
+        elif isinstance(field, LeanSerializer):
+            plan.append((name, "one", _writer(type(field)), field.required))
+        else:
+            plan.append((name, "value", None, field.required))
+
+    def write(data: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, kind, nested, required in plan:
+            if not required and name not in data:
+                continue
+            value = data[name]
+            if kind == "many":
+                value = [nested(item) for item in value]
+            elif kind == "one" and value is not None:
+                value = nested(value)
+            out[name] = value
+        return out
+
+    return write
+
+
+class ProvisionRefSerializer(LeanSerializer):
+    """A provision, briefly."""
+
+    public_id = serializers.CharField(help_text="The provision's public id.")
+    citation = serializers.CharField(help_text="The source's own reference.")
+    heading = serializers.CharField(help_text="Latest heading; may be empty.")
+
+
+class CrosswalkMappingSerializer(LeanSerializer):
+    """A stored mapping read from the row's provision."""
+
     target = ProvisionRefSerializer()
-    relationship = serializers.ChoiceField(choices=Mapping.Relationship.choices)
-    strength = serializers.IntegerField(allow_null=True)
-    mapping_id = serializers.IntegerField()
+    relationship = serializers.ChoiceField(
+        choices=Mapping.Relationship.choices, help_text="Read 'provision is <relationship> target'."
+    )
+    strength = serializers.IntegerField(allow_null=True, help_text="1–10, when recorded.")
+    mapping_id = serializers.IntegerField(help_text="The stored mapping: /api/v1/mappings/<id>/.")
     direction = serializers.ChoiceField(
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
 
 
-class DerivedMappingSerializer(serializers.Serializer):
+class DerivedMappingSerializer(LeanSerializer):
+    """A relationship composed from published mappings through other instruments."""
+
     target = ProvisionRefSerializer()
     relationship = serializers.CharField(help_text="A relationship, or 'overlaps' (derived only).")
     strength = serializers.IntegerField(allow_null=True, help_text="Weakest strength on the path.")
@@ -202,53 +253,112 @@ class DerivedMappingSerializer(serializers.Serializer):
     )
 
 
-class CrosswalkRowSerializer(serializers.Serializer):
+class CrosswalkRowSerializer(LeanSerializer):
+    """One source provision with its targets."""
+
     provision = ProvisionRefSerializer()
     mappings = CrosswalkMappingSerializer(many=True)
-    derived = DerivedMappingSerializer(many=True, required=False)
+    derived = DerivedMappingSerializer(
+        many=True, required=False, help_text="With `derived=true` only."
+    )
 
 
-class CrosswalkSummarySerializer(serializers.Serializer):
-    source_provisions = serializers.IntegerField()
-    mapped = serializers.IntegerField()
-    unmapped = serializers.IntegerField()
-    share_mapped = serializers.FloatField()
-    by_relationship = serializers.DictField(child=serializers.IntegerField())
-    derived = serializers.IntegerField(required=False)
+class CrosswalkSummarySerializer(LeanSerializer):
+    """Counts over the whole crosswalk."""
+
+    source_provisions = serializers.IntegerField(help_text="Source provisions listed.")
+    mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
+    unmapped = serializers.IntegerField(help_text="The others.")
+    share_mapped = serializers.FloatField(help_text="mapped / source_provisions, 0–1.")
+    by_relationship = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    derived = serializers.IntegerField(
+        required=False, help_text="Derived mappings (with `derived=true` only)."
+    )
 
 
-class CrosswalkSerializer(serializers.Serializer):
-    source = serializers.CharField()
-    target = serializers.CharField()
-    as_of = serializers.DateField(allow_null=True)
-    derived = serializers.BooleanField()
-    max_depth = serializers.IntegerField(allow_null=True)
+class CrosswalkSerializer(LeanSerializer):
+    """Every source provision with the target provisions it is mapped to."""
+
+    source = serializers.CharField(help_text="Source instrument slug.")
+    target = serializers.CharField(help_text="Target instrument slug.")
+    as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
+    derived = serializers.BooleanField(help_text="Whether derived mappings were computed.")
+    max_depth = serializers.IntegerField(
+        allow_null=True, help_text="Longest path of derived mappings; null without `derived`."
+    )
     summary = CrosswalkSummarySerializer()
     results = CrosswalkRowSerializer(many=True)
 
 
-class CoverageSideSerializer(serializers.Serializer):
-    instrument = serializers.CharField()
-    provisions = serializers.IntegerField()
-    mapped = serializers.IntegerField()
-    share_mapped = serializers.FloatField()
+class CoverageSideSerializer(LeanSerializer):
+    """One instrument's side of the coverage."""
+
+    instrument = serializers.CharField(help_text="Instrument slug.")
+    provisions = serializers.IntegerField(help_text="Its provisions (on `as_of`, when given).")
+    mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
+    share_mapped = serializers.FloatField(help_text="mapped / provisions, 0–1.")
     unmapped = ProvisionRefSerializer(many=True)
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(LeanSerializer):
+    """How much of each instrument the mappings between them cover."""
+
     source = CoverageSideSerializer()
     target = CoverageSideSerializer()
-    as_of = serializers.DateField(allow_null=True)
-    by_relationship = serializers.DictField(child=serializers.IntegerField())
-    mappings = serializers.IntegerField()
+    as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
+    by_relationship = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    mappings = serializers.IntegerField(help_text="Mappings between the two instruments.")
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+
+class IsoDateParameter(serializers.DateField):
+    """`YYYY-MM-DD` only, parsed as the list filters parse it."""
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        try:
+            return iso_date(str(value))
+        except ValueError as exc:
+            raise serializers.ValidationError(DATE_MESSAGE) from exc
+
+
+def instrument_parameter(help_text: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Instrument.objects.all(),
+        help_text=help_text,
+        error_messages={
+            "does_not_exist": unknown_key_message(Instrument, "slug").replace(
+                "%(value)s", "{value}"
+            )
+        },
+    )
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    target_instrument = instrument_parameter("Slug of the instrument to look in.")
+    limit = serializers.IntegerField(
+        required=False, default=10, min_value=1, max_value=50, help_text="How many, 1–50."
+    )
 
 
 class PairQuerySerializer(serializers.Serializer):
-    """Query parameters of crosswalk and coverage."""
+    """Query parameters of crosswalk, coverage and the OSCAL export."""
 
-    source = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
-    target = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
-    as_of = serializers.DateField(required=False)
+    source = instrument_parameter("Slug of the source instrument, e.g. `jp-ai-promotion-act`.")
+    target = instrument_parameter("Slug of the target instrument, e.g. `eu-ai-act`; not source.")
+    as_of = IsoDateParameter(
+        required=False,
+        help_text=(
+            "YYYY-MM-DD: only provisions in force and applicable that day, and only mappings "
+            "between them."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["source"] == attrs["target"]:
@@ -257,5 +367,18 @@ class PairQuerySerializer(serializers.Serializer):
 
 
 class CrosswalkQuerySerializer(PairQuerySerializer):
-    derived = serializers.BooleanField(required=False, default=False)
-    max_depth = serializers.IntegerField(required=False, default=2, min_value=2, max_value=3)
+    derived = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "`true`: also mappings derived by composing published ones through other "
+            "instruments, with their path."
+        ),
+    )
+    max_depth = serializers.IntegerField(
+        required=False,
+        default=2,
+        min_value=2,
+        max_value=3,
+        help_text="With `derived=true`: the longest path, in mappings (2 or 3).",
+    )

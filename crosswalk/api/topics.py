@@ -14,6 +14,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -25,10 +26,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crosswalk.api.conditional import conditional, validators
-from crosswalk.api.filters import StrictFilterSet
-from crosswalk.api.serializers import ErrorSerializer
-from crosswalk.api.views import ERRORS, ConditionalReadMixin, strict_query
+from crosswalk.api.filters import strict_query
+from crosswalk.api.schema import ERRORS
+from crosswalk.api.serializers import ErrorSerializer, IsoDateParameter
+from crosswalk.api.views import ConditionalReadMixin
 from crosswalk.exports import BOM, guard_cell
+from crosswalk.filters import KeyFilter, StrictFilterSet, unknown_key_message
 from crosswalk.models import Instrument, Topic
 from crosswalk.topics import topic_compare, topic_counts, topic_matrix
 
@@ -70,9 +73,7 @@ class TopicSerializer(serializers.ModelSerializer):
 
 
 class TopicFilter(StrictFilterSet):
-    parent = django_filters.CharFilter(
-        field_name="parent__slug", help_text="Slug of a top-level topic: its children."
-    )
+    parent = KeyFilter(Topic, "slug", help_text="Slug of a top-level topic: its children.")
     top_level = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_top_level",
@@ -88,8 +89,16 @@ class TopicFilter(StrictFilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: TopicSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: TopicSerializer, **ERRORS}),
+    list=extend_schema(summary="List the topic map", responses={200: TopicSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        summary="One topic by slug",
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The topic's slug."
+            )
+        ],
+        responses={200: TopicSerializer, **ERRORS},
+    ),
 )
 class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """The topic map: two levels, each topic with its definition, where it comes from, and the
@@ -127,12 +136,14 @@ class CompareQuerySerializer(serializers.Serializer):
         slug_field="slug",
         queryset=Topic.objects.select_related("parent").prefetch_related("children"),
         help_text="Topic slug; a top-level topic includes its children's provisions.",
-        error_messages={"does_not_exist": "No topic has the slug {value!r}."},
+        error_messages={
+            "does_not_exist": unknown_key_message(Topic, "slug").replace("%(value)s", "{value}")
+        },
     )
     instruments = serializers.CharField(
         help_text=f"Comma-separated instrument slugs, shown in that order (at most {MAX_COMPARED})."
     )
-    as_of = serializers.DateField(
+    as_of = IsoDateParameter(
         required=False,
         help_text="YYYY-MM-DD: provisions in force and applicable that day, with that day's "
         "text. Without it: provisions in force today, applicable or not.",
@@ -149,7 +160,8 @@ class CompareQuerySerializer(serializers.Serializer):
         found = Instrument.objects.select_related("jurisdiction").in_bulk(slugs, field_name="slug")
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
-            raise serializers.ValidationError(f"Unknown instrument: {', '.join(unknown)}.")
+            message = unknown_key_message(Instrument, "slug")
+            raise serializers.ValidationError([message % {"value": slug} for slug in unknown])
         return [found[slug] for slug in slugs]
 
 
@@ -195,6 +207,7 @@ class CompareView(APIView):
     """Every listed instrument's provisions on one topic, side by side: what each says about it."""
 
     @extend_schema(
+        summary="Compare instruments on one topic",
         parameters=[CompareQuerySerializer],
         responses={200: CompareSerializer, **ERRORS},
         examples=[
@@ -224,7 +237,7 @@ class CompareView(APIView):
 
 
 class MatrixQuerySerializer(serializers.Serializer):
-    as_of = serializers.DateField(
+    as_of = IsoDateParameter(
         required=False, help_text="YYYY-MM-DD: count provisions in force that day (today)."
     )
 
@@ -298,7 +311,11 @@ class TopicMatrixView(APIView):
     """Topics × in-force instruments: how many provisions in force carry each topic, and how
     much of each instrument's citable units the map covers."""
 
-    @extend_schema(parameters=[MatrixQuerySerializer], responses={200: MatrixSerializer, **ERRORS})
+    @extend_schema(
+        summary="Topic × instrument matrix",
+        parameters=[MatrixQuerySerializer],
+        responses={200: MatrixSerializer, **ERRORS},
+    )
     def get(self, request: Request) -> HttpResponseBase:
         query = strict_query(request, MatrixQuerySerializer)
         body = matrix_document(query.get("as_of") or _today())
@@ -310,6 +327,7 @@ class TopicMatrixCsvView(APIView):
     """The topic matrix as CSV: one row per topic, one column per in-force instrument."""
 
     @extend_schema(
+        summary="Topic × instrument matrix as CSV",
         parameters=[MatrixCsvQuerySerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(

@@ -18,6 +18,9 @@ from crosswalk.validators import parse_strength, validate_mapping_fields
 
 REQUIRED = ("relationship",)
 GUARDED = tuple("=+-@\t\r")
+# Optional `method` column: how a row was written. The suggestions benchmark's evaluation set is
+# the rows written without looking at any suggestion.
+METHODS = ("independent-reading", "suggestion-assisted")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class ParsedRow:
     strength: int | None
     rationale_type: str
     rationale: str
+    method: str = ""
 
 
 @dataclass
@@ -106,6 +110,9 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
             ends[side] = lookup.get(ref)
             if ends[side] is None:
                 row_errors.append(RowError(line, side, f"unknown provision {' '.join(ref)!r}"))
+        method = values.get("method", "")
+        if method and method not in METHODS:
+            row_errors.append(RowError(line, "method", f"Must be one of {', '.join(METHODS)}."))
         try:
             strength = parse_strength(values.get("strength"))
         except ValidationError as exc:
@@ -140,6 +147,7 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
                 strength=strength,
                 rationale_type=values.get("rationale_type", ""),
                 rationale=values.get("rationale", ""),
+                method=method,
             )
         )
     if not records:
@@ -184,7 +192,8 @@ def mappings_csv_commit(
     publish_as: AbstractBaseUser | None = None,
 ) -> list[Mapping]:
     """Write every row as a draft, or nothing. With `publish_as`, each draft is submitted and
-    published by that reviewer (used for the project's seed curation)."""
+    published by that reviewer (used for the project's seed curation). A row's `method` is kept
+    as the change reason of the mapping's first history record."""
     if not preview.ok:
         raise ValidationError("The file has errors; nothing was imported.")
     created = []
@@ -198,6 +207,7 @@ def mappings_csv_commit(
             rationale=row.rationale,
             author=author,
             provenance=provenance,
+            note=f"method: {row.method}" if row.method else "",
         )
         if publish_as is not None:
             services.mapping_submit(mapping=mapping, user=author)

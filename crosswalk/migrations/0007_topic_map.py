@@ -108,22 +108,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalprovision',
             name='procedural',
-            field=models.BooleanField(default=False, help_text='A citable unit with no subject of its own (entry into force, final provisions, delegation clauses): it carries no topic.'),
+            field=models.BooleanField(db_default=False, default=False, help_text='A citable unit with no subject of its own (entry into force, final provisions, delegation clauses): it carries no topic.'),
         ),
         migrations.AddField(
             model_name='historicalprovision',
             name='topic_note',
-            field=models.TextField(blank=True, help_text='Why the topics (or the procedural mark) were chosen, if not plain.'),
+            field=models.TextField(blank=True, db_default='', help_text='Why the topics (or the procedural mark) were chosen, if not plain.'),
         ),
         migrations.AddField(
             model_name='provision',
             name='procedural',
-            field=models.BooleanField(default=False, help_text='A citable unit with no subject of its own (entry into force, final provisions, delegation clauses): it carries no topic.'),
+            field=models.BooleanField(db_default=False, default=False, help_text='A citable unit with no subject of its own (entry into force, final provisions, delegation clauses): it carries no topic.'),
         ),
         migrations.AddField(
             model_name='provision',
             name='topic_note',
-            field=models.TextField(blank=True, help_text='Why the topics (or the procedural mark) were chosen, if not plain.'),
+            field=models.TextField(blank=True, db_default='', help_text='Why the topics (or the procedural mark) were chosen, if not plain.'),
         ),
         migrations.AddField(
             model_name='topic',

@@ -1,7 +1,8 @@
 """Deterministic synthetic data for benchmarks, in its own namespace, loaded by COPY.
 
 Everything lives under jurisdiction `ZZ` and instrument slugs `synthetic-NNN`: the real corpus
-never uses either, and `synthetic_remove()` deletes exactly this namespace.
+never uses either, and `synthetic_remove()` deletes exactly this namespace. Benchmark code only
+(bench/generate_synthetic.py): nothing in `crosswalk` knows this namespace.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from crosswalk.models import Instrument, Jurisdiction
@@ -99,7 +101,7 @@ def synthetic_generate(
 ) -> SyntheticReport:
     """Create `provisions` provisions (1,000 per instrument) and `mappings` published mappings."""
     started = timezone.now()
-    if Instrument.objects.filter(slug__startswith=SLUG_PREFIX).exists():
+    if synthetic_instruments().exists():
         raise ValueError("synthetic data already present: remove it first (--remove)")
     rng = random.Random(seed)
     writer = _Writer(rng)
@@ -209,12 +211,15 @@ def _reviewer_id() -> int:
     return user.pk
 
 
+def synthetic_instruments() -> QuerySet:
+    """The synthetic namespace's instruments."""
+    return Instrument.objects.filter(slug__startswith=SLUG_PREFIX, jurisdiction__code=JURISDICTION)
+
+
 @transaction.atomic
 def synthetic_remove() -> dict[str, int]:
     """Delete the synthetic namespace and nothing else."""
-    instruments = list(
-        Instrument.objects.filter(slug__startswith=SLUG_PREFIX).values_list("pk", flat=True)
-    )
+    instruments = list(synthetic_instruments().values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM crosswalk_mapping WHERE source_instrument_id = ANY(%s) "
