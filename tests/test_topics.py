@@ -606,3 +606,13 @@ def test_admin_provision_page_refuses_topics_on_a_procedural_unit(boss):
     assert response.status_code == 200
     assert "A procedural unit carries no topics." in response.content.decode()
     assert provision.topics.count() == 0
+
+
+def test_admin_tag_history_csv_names_each_tag_change(boss):
+    response = boss.get("/admin/crosswalk/topic/tags-history.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = ["object_id", "history_id", "changed_at", "changed_by", "change", "reason"]
+    assert rows[0][:6] == header
+    assert len(rows) - 1 == ProvisionTopic.history.count() > 800
+    assert {row[5] for row in rows[1:]} == {"load_topics"}
