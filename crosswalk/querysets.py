@@ -158,6 +158,15 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             Prefetch("referenced_by", queryset=links, to_attr="incoming_references"),
         )
 
+    def with_topic_slugs(self) -> ProvisionQuerySet:
+        """Prefetch each provision's topics into `.topic_rows` (slug order)."""
+        from crosswalk.models import Topic
+
+        return self.prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("slug").order_by("slug"),
+                     to_attr="topic_rows")
+        )  # fmt: skip
+
     def stating(self, type: str, target_public_id: str) -> ProvisionQuerySet:
         """Provisions whose text states a link of `type` to the provision `target_public_id`."""
         from crosswalk.models import Reference

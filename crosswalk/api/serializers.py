@@ -79,6 +79,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
     texts = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField()
     referenced_by = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Provision
@@ -88,7 +89,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
             "translation_note", "footnotes", "parent", "position", "status", "in_force_from",
             "in_force_until", "end_reason", "ended_by", "end_note", "applies_from",
             "applies_until", "application_dates", "application_note", "updated_at", "texts",
-            "references", "referenced_by",
+            "references", "referenced_by", "topics", "procedural",
         ]  # fmt: skip
 
     def get_status(self, obj: Provision) -> str:
@@ -100,6 +101,12 @@ class ProvisionSerializer(serializers.ModelSerializer):
         if not self.context.get("include_texts"):
             return None
         return ProvisionTextSerializer(obj.texts.all(), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_topics(self, obj: Provision) -> list[str] | None:
+        """Topic slugs: on details, and on lists with `?include=topics`; null otherwise."""
+        rows = getattr(obj, "topic_rows", None)
+        return None if rows is None else [topic.slug for topic in rows]
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
     def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:

@@ -43,7 +43,7 @@ from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter,
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision
 from crosswalk.suggestions import suggestions_for
 
-INCLUDES = {"texts", "references"}
+INCLUDES = {"texts", "references", "topics"}
 
 
 class ConditionalReadMixin:
@@ -165,7 +165,8 @@ INCLUDE_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     description=(
         "Comma-separated: `texts` (every dated text), `references` (the links each provision's "
-        "text states or receives; always on details)."
+        "text states or receives; always on details), `topics` (the topic slugs each provision "
+        "is tagged with; always on details)."
     ),
 )
 # A provision's detail reads the day's text too (the list's other filters are not documented
@@ -220,6 +221,8 @@ class ProvisionViewSet(
             queryset = queryset.with_all_texts()
         if "references" in includes or self.action == "retrieve":
             queryset = queryset.with_references()
+        if "topics" in includes or self.action == "retrieve":
+            queryset = queryset.with_topic_slugs()
         return queryset
 
     def _includes(self) -> set[str]:
