@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Count, F, Max, Prefetch, Q
 from django.utils import timezone
 
+from crosswalk import relations
+
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
@@ -91,6 +93,19 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")
 
+    def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
+        return self.filter(self._touched_by(mappings))
+
+    def unmapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """The gaps: provisions no covering mapping among `mappings` touches."""
+        return self.exclude(self._touched_by(mappings))
+
+    @staticmethod
+    def _touched_by(mappings: models.QuerySet) -> Q:
+        covering = mappings.covering()
+        return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
+
     def for_api_list(self) -> ProvisionQuerySet:
         """Only what the API shows: related public ids as columns, no search vector."""
         return (
@@ -109,8 +124,16 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(status="published")
 
     def visible(self, *, drafts: bool) -> MappingQuerySet:
-        """Everything for staff; published mappings for everyone else."""
+        """Everything for those allowed to see drafts; published mappings for everyone else."""
         return self if drafts else self.published()
+
+    def live(self) -> MappingQuerySet:
+        """Not retired: what may be an edge of a crosswalk (drafts only where visible)."""
+        return self.exclude(status="retired")
+
+    def covering(self) -> MappingQuerySet:
+        """Mappings that make their provisions "mapped" (relations.COVERING)."""
+        return self.filter(relationship__in=sorted(relations.COVERING))
 
     def touching_instrument(self, slug: str) -> MappingQuerySet:
         return self.filter(Q(source_instrument__slug=slug) | Q(target_instrument__slug=slug))

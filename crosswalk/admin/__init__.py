@@ -1,5 +1,5 @@
-"""Django admin: the corpus, and the curation of mappings."""
+"""Django admin: the corpus, the curation of mappings, and the curators and reviewers."""
 
-from crosswalk.admin import corpus, mappings
+from crosswalk.admin import corpus, mappings, users
 
-__all__ = ["corpus", "mappings"]
+__all__ = ["corpus", "mappings", "users"]

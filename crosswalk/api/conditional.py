@@ -12,6 +12,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from rest_framework.request import Request
 
+from crosswalk.api.permissions import sees_drafts
+
 
 def validators(
     request: Request, parts: list[Any], stamps: list[datetime.datetime | None]
@@ -19,8 +21,7 @@ def validators(
     """A strong ETag over the request's path and query, who asks, and the data `parts`;
     Last-Modified is the latest of `stamps`."""
     last_modified = max((s for s in stamps if s is not None), default=None)
-    staff = bool(request.user and request.user.is_staff)
-    seed = repr([request.get_full_path(), staff, parts])
+    seed = repr([request.get_full_path(), sees_drafts(request), parts])
     return quote_etag(hashlib.sha256(seed.encode()).hexdigest()[:32]), last_modified
 
 

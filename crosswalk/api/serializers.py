@@ -151,6 +151,10 @@ class CrosswalkMappingSerializer(serializers.Serializer):
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
+    status = serializers.ChoiceField(
+        choices=[Mapping.Status.PUBLISHED, Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW],
+        help_text="Always 'published' except for readers allowed to see drafts.",
+    )
 
 
 class DerivedMappingSerializer(serializers.Serializer):
@@ -200,6 +204,11 @@ class CoverageSerializer(serializers.Serializer):
     target = CoverageSideSerializer()
     as_of = serializers.DateField(allow_null=True)
     by_relationship = serializers.DictField(child=serializers.IntegerField())
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Mappings counted per status: unpublished ones only for readers allowed to "
+        "see drafts.",
+    )
     mappings = serializers.IntegerField()
 
 

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser as IsStaffUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +31,7 @@ from crosswalk.api.filters import (
     reject_bad_values,
 )
 from crosswalk.api.pagination import MappingCursorPagination
-from crosswalk.api.permissions import sees_drafts
+from crosswalk.api.permissions import CanSeeDrafts, sees_drafts
 from crosswalk.api.schema import key_parameter
 from crosswalk.api.serializers import (
     CoverageSerializer,
@@ -233,9 +232,10 @@ class ProvisionViewSet(
     @extend_schema(
         parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
         responses={200: SuggestionSerializer(many=True), **ERRORS},
-        description="Staff only: the provisions of `target_instrument` most similar in text.",
+        description="Curators and reviewers only (permission `view_draft_mapping`): the "
+        "provisions of `target_instrument` most similar in text.",
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsStaffUser], filterset_class=None)
+    @action(detail=True, methods=["get"], permission_classes=[CanSeeDrafts], filterset_class=None)
     def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = strict_query(request, SuggestionQuerySerializer)
         provision = self.get_object()
@@ -250,7 +250,8 @@ class ProvisionViewSet(
     retrieve=extend_schema(responses={200: MappingSerializer, **ERRORS}),
 )
 class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Mappings, read "source is <relationship> target". Published only, except for staff."""
+    """Mappings, read "source is <relationship> target". Published only, except for curators and
+    reviewers (permission `view_draft_mapping`)."""
 
     serializer_class = MappingSerializer
     filterset_class = MappingFilter
