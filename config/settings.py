@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,30 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number ≥ {minimum}, not {raw!r}")
+    return int(raw)
+
+
+RATE = re.compile(r"([1-9][0-9]*)/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate, `<requests>/<second|minute|hour|day>`; checked here because DRF
+    would only fail on the first request, and then on every one."""
+    raw = env_str(name, default).strip()
+    if not RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must look like 1000/hour (a positive number per second, minute, hour or "
+            f"day), not {raw!r}"
+        )
+    return raw
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -147,10 +172,14 @@ REST_FRAMEWORK = {
         "crosswalk.api.throttling.PublicReadThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "partner": env_str("THROTTLE_PARTNER_RATE", "10000/hour"),
-        "public": env_str("THROTTLE_PUBLIC_RATE", "1000/hour"),
+        "partner": env_rate("THROTTLE_PARTNER_RATE", "10000/hour"),
+        "public": env_rate("THROTTLE_PUBLIC_RATE", "1000/hour"),
     },
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Reverse proxies in front of the app that append to X-Forwarded-For. 0 (the default):
+    # the client is the connecting address and the header is ignored, so nobody can pick their
+    # own rate-limit bucket by sending one. Behind one proxy (a load balancer), 1.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    "DEFAULT_FILTER_BACKENDS": ["crosswalk.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "crosswalk.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["crosswalk.api.renderers.ORJSONRenderer"],
@@ -175,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crosswalk.api.schema.query_strings_not_empty",
+    ],
     # The schema and its documentation pages are public; the data behind them is not.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -187,3 +220,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# Reasons name the file and, for corrections of the record, why: longer than 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -202,7 +202,7 @@ def _derived(
         key = (len(path), -(strength or 0))
         if best is None or key < (len(best[2]), -(best[1] or 0)):
             found[start][end] = (relationship, strength, path)
-    public_ids = _public_ids(
+    public_ids = Provision.objects.public_ids(
         {edge.end for ends in found.values() for _, _, path in ends.values() for edge in path[:-1]}
     )
     return {
@@ -212,10 +212,6 @@ def _derived(
         ]
         for start, ends in found.items()
     }
-
-
-def _public_ids(ids: set[int]) -> dict[int, str]:
-    return dict(Provision.objects.filter(pk__in=ids).values_list("pk", "public_id"))
 
 
 def coverage_build(

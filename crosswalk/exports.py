@@ -10,6 +10,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from crosswalk.status import status_sql
+
 BOM = "\ufeff".encode()
 CHUNK = 256 * 1024
 
@@ -60,13 +62,6 @@ JOIN crosswalk_instrument si ON si.id = m.source_instrument_id
 JOIN crosswalk_instrument ti ON ti.id = m.target_instrument_id
 """
 
-PROVISION_STATUS = """CASE
-    WHEN p.in_force_until < %(today)s THEN coalesce(nullif(p.end_reason, ''), 'deleted')
-    WHEN %(today)s < p.in_force_from THEN 'not_yet_in_force'
-    WHEN %(today)s < p.applies_from THEN 'not_yet_applicable'
-    WHEN %(today)s > p.applies_until THEN 'no_longer_applicable'
-    ELSE 'in_force' END"""
-
 
 def provision_columns(dated: bool) -> list[tuple[str, str]]:
     """With a date, the texts are those valid that day (alias d); without, the latest."""
@@ -84,7 +79,8 @@ def provision_columns(dated: bool) -> list[tuple[str, str]]:
         ("original_language", f"{text}.original_language"),
         ("heading_original", _guard(f"{text}.heading_original")),
         ("text_original", _guard(f"{text}.text_original")),
-        ("status", PROVISION_STATUS),
+        # The status on the requested day (as the API reports it), else today.
+        ("status", status_sql("p", "%(status_day)s::date")),
         ("in_force_from", "p.in_force_from"),
         ("in_force_until", "p.in_force_until"),
         ("applies_from", "p.applies_from"),
@@ -129,7 +125,7 @@ def provision_export_sql(
             "AND d.valid_from <= %(day)s AND (d.valid_until IS NULL OR d.valid_until >= %(day)s)\n"
         )
         params["day"] = day
-    params["today"] = today
+    params["status_day"] = day or today
     sql = (
         f"SELECT\n  {_select(provision_columns(day is not None))}\n{joins}"
         f"WHERE p.id IN ({ids})\nORDER BY i.slug, p.position"

@@ -15,6 +15,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from crosswalk.querysets import MappingQuerySet, ProvisionQuerySet, ProvisionTextQuerySet
+from crosswalk.status import status_of
 
 
 class DateRange(Func):
@@ -86,6 +87,12 @@ class Instrument(models.Model):
     preamble = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     sources = models.JSONField(default=list, blank=True)
+    versions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Which version of the text was current when: label, valid_from, valid_until, "
+        "source_file.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -150,6 +157,8 @@ class Provision(models.Model):
     heading_original = models.TextField(blank=True)
     text_original = models.TextField(blank=True)
     original_language = models.CharField(max_length=8, blank=True)
+    footnotes = models.JSONField(default=list, blank=True)
+    translation_note = models.TextField(blank=True)
     in_force_from = models.DateField()
     in_force_until = models.DateField(null=True, blank=True)
     end_reason = models.CharField(
@@ -246,16 +255,9 @@ class Provision(models.Model):
         return f"{self} ({heading})" if heading else str(self)
 
     def status_on(self, day: datetime.date) -> str:
-        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended."""
-        if self.in_force_until is not None and day > self.in_force_until:
-            return self.end_reason or self.EndReason.DELETED
-        if day < self.in_force_from:
-            return "not_yet_in_force"
-        if self.applies_from is not None and day < self.applies_from:
-            return "not_yet_applicable"
-        if self.applies_until is not None and day > self.applies_until:
-            return "no_longer_applicable"
-        return "in_force"
+        """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended
+        (the rule is crosswalk.status)."""
+        return status_of(self, day)
 
 
 class ProvisionText(models.Model):
@@ -273,6 +275,14 @@ class ProvisionText(models.Model):
         blank=True, help_text="The act (and its point) that made this text."
     )
     source_file = models.CharField(max_length=200, blank=True)
+    footnotes = models.JSONField(
+        default=list, blank=True, help_text='The notes this text calls: [{"number", "text"}].'
+    )
+    translation_note = models.TextField(
+        blank=True,
+        help_text="What the English is when it is not a translation of this text, or why there "
+        "is none.",
+    )
     history = HistoricalRecords()
 
     objects = ProvisionTextQuerySet.as_manager()
@@ -302,6 +312,44 @@ class ProvisionText(models.Model):
     def __str__(self) -> str:
         until = self.valid_until.isoformat() if self.valid_until else "…"
         return f"{self.provision_id} {self.valid_from.isoformat()}–{until}"
+
+
+class Reference(models.Model):
+    """A legal link stated by a provision's text: it implements, revokes or reproduces another.
+
+    Read from the texts, not curated: no workflow, but history. The dates are those of the
+    dated text that states the link.
+    """
+
+    class Type(models.TextChoices):
+        IMPLEMENTS = "implements"
+        REVOKES = "revokes"
+        REPRODUCES = "reproduces"
+
+    source = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="references")
+    target = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="referenced_by")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source_id", "type", "target_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "type", "valid_from"], name="reference_uniq"
+            ),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="reference_not_self"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="reference_valid_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["target", "type"], name="reference_target_type")]
+
+    def __str__(self) -> str:
+        return f"{self.source.public_id} {self.type} {self.target.public_id}"
 
 
 class Mapping(models.Model):
@@ -366,6 +414,10 @@ class Mapping(models.Model):
     target_text = models.ForeignKey(
         ProvisionText, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set by crosswalk.services.provision_text_change, cleared when a reviewer confirms.
+    text_changed = models.BooleanField(
+        default=False, help_text="Published, but a provision's text changed since review."
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -422,14 +474,6 @@ class Mapping(models.Model):
         (Subject matter)": citations and headings, as a reader names them."""
         return (
             f"{self.source.labelled()} {self.get_relationship_display()} {self.target.labelled()}"
-        )
-
-    @property
-    def text_changed(self) -> bool:
-        """Published, but a provision's text changed since review (its reviewed text is gone
-        or is no longer the latest): flagged until a reviewer confirms it."""
-        return self.status == self.Status.PUBLISHED and (
-            self.source_text_id is None or self.target_text_id is None
         )
 
 

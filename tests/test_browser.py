@@ -236,3 +236,34 @@ def test_suggest_button_lists_suggestions_and_saves_nothing(browser, live_server
     context.close()
     provision.refresh_from_db()
     assert (provision.text, provision.history.count()) == (text, history)
+
+
+def test_redoc_loads_nothing_from_another_host(start_playwright, live_server, monkeypatch):
+    """Item 18: agency networks block Google Fonts and cdn.redoc.ly; the page must not need them.
+    Every request the page makes is recorded; one to another host fails the test."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    elsewhere: list[str] = []
+
+    def record(route) -> None:
+        url = route.request.url
+        if url.startswith(live_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    with start_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = launched.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(30_000)
+        context.route("**/*", record)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/api/redoc/")
+        # Rendered by Redoc from the schema: the operation summaries are in the side menu.
+        page.get_by_text("Mappings of two instruments as OSCAL").first.wait_for(state="attached")
+        page.wait_for_load_state("networkidle")
+        launched.close()
+    connections.close_all()
+    assert elsewhere == []

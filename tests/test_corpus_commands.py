@@ -72,7 +72,11 @@ def test_changed_text_updates_that_provision_and_is_recorded(db, fixture_copy):
     principle = Provision.objects.get(public_id="g7-hiroshima-guiding-principles:principle_1")
     assert principle.text.endswith(" (corrected)")
     assert principle.history.count() == 2
-    assert ProvisionText.history.count() == history_before + 2  # old text deleted, new created
+    # Same dates, new words: the dated text changes in place, recorded once with its reason.
+    assert ProvisionText.history.count() == history_before + 1
+    record = ProvisionText.history.latest("history_id")
+    assert record.history_type == "~"
+    assert record.history_change_reason == "load_corpus: g7-hiroshima-guiding-principles.json"
 
 
 @pytest.mark.parametrize(

@@ -551,7 +551,7 @@ def test_confirming_texts_needs_someone_other_than_the_author(client, people):
     reviewer.groups.add(Group.objects.get(name="curator"))
     made = services.mapping_submit(mapping=draft(reviewer), user=reviewer)
     made = services.mapping_publish(mapping=made, reviewer=people["reviewer2"])
-    Mapping.objects.filter(pk=made.pk).update(target_text=None)  # a text changed since review
+    Mapping.objects.filter(pk=made.pk).update(text_changed=True)  # a text changed since review
     made.refresh_from_db()
     with pytest.raises(ValidationError, match="someone else must confirm"):
         services.mapping_confirm_texts(mapping=made, reviewer=reviewer)

@@ -25,7 +25,15 @@ from crosswalk.models import (
     PartnerAPIKey,
     Provision,
     ProvisionText,
+    Reference,
     Topic,
+)
+from crosswalk.services import (
+    COPIED_FIELDS,
+    TEXT_CONTENT_FIELDS,
+    normalise_newlines,
+    provision_copy_latest,
+    provision_text_change,
 )
 
 
@@ -62,8 +70,35 @@ class ProvisionTextInline(admin.StackedInline):
     extra = 0
     fields = [
         ("valid_from", "valid_until"), "heading", "text", "heading_original", "text_original",
-        "original_language", "changed_by", "source_file",
+        "original_language", "translation_note", "footnotes", "changed_by", "source_file",
     ]  # fmt: skip
+
+
+class OutgoingReferenceInline(admin.TabularInline):
+    """Links this provision's text states: read from the texts by the corpus loader."""
+
+    model = Reference
+    fk_name = "source"
+    verbose_name = "link stated by this text"
+    verbose_name_plural = "links stated by this text (implements, revokes, reproduces)"
+    fields = ["type", "target", "valid_from", "valid_until", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("source", "target")
+
+
+class IncomingReferenceInline(OutgoingReferenceInline):
+    fk_name = "target"
+    verbose_name = "link to this provision"
+    verbose_name_plural = "links other texts state to this provision"
+    fields = ["type", "source", "valid_from", "valid_until", "note"]
+    readonly_fields = fields
 
 
 class UnmappedFilter(admin.SimpleListFilter):
@@ -100,10 +135,41 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     list_select_related = ["instrument"]
     search_fields = ["public_id", "citation", "heading", "text", "text_original"]
     autocomplete_fields = ["parent", "ended_by", "instrument"]
-    readonly_fields = ["public_id"]
+    # The current text is a copy of the latest dated text: edit the dated texts below.
+    readonly_fields = ["public_id", *COPIED_FIELDS]
     filter_horizontal = ["topics"]
-    inlines = [ProvisionTextInline]
+    inlines = [ProvisionTextInline, OutgoingReferenceInline, IncomingReferenceInline]
     change_form_template = "admin/crosswalk/provision/change_form.html"
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        """Edits to a dated text go through the text-change service, like corpus loads: the
+        provision's copy of its latest text follows, the history says what changed, and the
+        published mappings resting on it are flagged for re-review."""
+        if formset.model is not ProvisionText:
+            return super().save_formset(request, form, formset, change)
+        reason = f"admin: edited by {request.user.get_username()}"
+        for row in formset.save(commit=False):  # changed and new rows, not yet written
+            if row.pk is None:
+                for key in TEXT_CONTENT_FIELDS:
+                    setattr(row, key, normalise_newlines(getattr(row, key)))
+                row._change_reason = reason
+                row.save()
+                continue
+            stored = ProvisionText.objects.select_related("provision").get(pk=row.pk)
+            dates = [k for k in ("valid_from", "valid_until", "changed_by", "source_file")
+                     if getattr(stored, k) != getattr(row, k)]  # fmt: skip
+            if dates:
+                for key in dates:
+                    setattr(stored, key, getattr(row, key))
+                stored._change_reason = reason
+                stored.save()
+            values = {key: getattr(row, key) for key in TEXT_CONTENT_FIELDS}
+            provision_text_change(dated_text=stored, values=values, by=request.user, reason=reason)
+        for row in formset.deleted_objects:
+            row._change_reason = reason
+            row.delete()
+        fresh = Provision.objects.get(pk=form.instance.pk)
+        provision_copy_latest(provision=fresh, by=request.user, reason=reason)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Autocomplete labels name the instrument: fetch it with the row.

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from crosswalk import relations
 from crosswalk.models import Instrument, Mapping, Provision
-from crosswalk.synthetic import SLUG_PREFIX
 
 UNMAPPED_SHOWN = 300
 
@@ -22,9 +21,9 @@ def coverage_matrix() -> dict[str, Any]:
     """Per ordered pair (row, column): published mappings between them in either direction, and
     the share of the row instrument's provisions that those mappings cover."""
     instruments = list(
-        Instrument.objects.exclude(slug__startswith=SLUG_PREFIX)
-        .annotate(provision_count=Count("provisions"))
-        .order_by("jurisdiction__code", "slug")
+        Instrument.objects.annotate(provision_count=Count("provisions")).order_by(
+            "jurisdiction__code", "slug"
+        )
     )
     by_id = {i.pk: i for i in instruments}
     published = Mapping.objects.published().filter(

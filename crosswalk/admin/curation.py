@@ -51,9 +51,7 @@ def provision_curation_context(request: HttpRequest, provision: Provision) -> di
     }
     if not drafts:
         return context
-    instruments = Instrument.objects.exclude(pk=provision.instrument_id).exclude(
-        slug__startswith="synthetic-"
-    )
+    instruments = Instrument.objects.exclude(pk=provision.instrument_id)
     chosen_slug = request.GET.get("suggest_in", "")
     chosen = instruments.filter(slug=chosen_slug).first()
     can_draft = request.user.has_perm("crosswalk.add_mapping")

@@ -10,20 +10,16 @@ from typing import Any
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
-
-def unix_newlines(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-    return value
+from crosswalk.services import normalise_newlines
 
 
 def _normalised(data: Any) -> Any:
     if isinstance(data, MultiValueDict):  # QueryDict: what a request brings
         copy = data.copy()
         for key, values in copy.lists():
-            copy.setlist(key, [unix_newlines(v) for v in values])
+            copy.setlist(key, [normalise_newlines(v) for v in values])
         return copy
-    return {key: unix_newlines(value) for key, value in data.items()}
+    return {key: normalise_newlines(value) for key, value in data.items()}
 
 
 class AdminForm(forms.ModelForm):

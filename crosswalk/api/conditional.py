@@ -13,6 +13,7 @@ from django.utils.http import http_date, quote_etag
 from rest_framework.request import Request
 
 from crosswalk.api.permissions import sees_drafts
+from crosswalk.models import Mapping, Provision
 
 
 def validators(
@@ -42,3 +43,16 @@ def conditional(
         if timestamp is not None:
             response["Last-Modified"] = http_date(timestamp)
     return response
+
+
+def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, datetime.datetime | None]:
+    """Validators of a response about two instruments: their visible mappings and provisions."""
+    count, last = (
+        Mapping.objects.visible(drafts=sees_drafts(request))
+        .between(query["source"].pk, query["target"].pk)
+        .change_stamp()
+    )
+    _, last_provision = Provision.objects.filter(
+        instrument__in=[query["source"], query["target"]]
+    ).change_stamp()
+    return validators(request, [count, last, last_provision], [last, last_provision])

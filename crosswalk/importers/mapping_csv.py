@@ -34,7 +34,7 @@ from crosswalk.models import Mapping, Provision
 from crosswalk.validators import parse_strength, validate_mapping_fields
 
 REQUIRED = ("relationship",)
-OPTIONAL = ("strength", "rationale_type", "rationale")
+OPTIONAL = ("strength", "rationale_type", "rationale", "method")
 # The export's other columns: accepted so that its file re-imports as it is, and not read.
 INFORMATIONAL = (
     "id", "source_heading", "target_heading", "status", "provenance", "published_at",
@@ -50,6 +50,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_CELL = 10_000
 MAX_ERRORS = 500
 CONTENT = ("relationship", "strength", "rationale_type", "rationale")
+# Optional `method` column: how a row was written. The suggestions benchmark's evaluation set is
+# the rows written without looking at any suggestion.
+METHODS = ("independent-reading", "suggestion-assisted")
 
 
 @dataclass
@@ -73,6 +76,7 @@ class ParsedRow:
     rationale: str
     # "new": a new draft (revising `existing` when that is published); "changed": the next
     # version of the draft `existing`.
+    method: str = ""
     action: str = "new"
     existing: Mapping | None = None
 
@@ -252,6 +256,9 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
             if ends[side] is None:
                 shown = _shown(" ".join(ref))
                 row_errors.append(RowError(line, side, f"unknown provision {shown!r}"))
+        method = values.get("method", "")
+        if method and method not in METHODS:
+            row_errors.append(RowError(line, "method", f"Must be one of {', '.join(METHODS)}."))
         try:
             strength = parse_strength(values.get("strength"))
         except ValidationError as exc:
@@ -269,6 +276,7 @@ def mappings_csv_parse(content: str | bytes) -> ImportPreview:
                 strength=strength,
                 rationale_type=values.get("rationale_type", ""),
                 rationale=values.get("rationale", ""),
+                method=method,
             )
         )
     _compare(parsed, preview)
@@ -424,7 +432,8 @@ def mappings_csv_commit(
 ) -> list[Mapping]:
     """Write every new or changed row as a draft, or nothing; unchanged rows are skipped. With
     `publish_as`, each draft is submitted and published by that reviewer (used for the
-    project's seed curation). Returns the mappings written."""
+    project's seed curation). A new row's `method` is kept as the change reason of the
+    mapping's first history record. Returns the mappings written."""
     if not preview.ok:
         raise ValidationError("The file has errors; nothing was imported.")
     written = []
@@ -439,6 +448,7 @@ def mappings_csv_commit(
                 target=row.target,
                 author=author,
                 provenance=provenance,
+                note=f"method: {row.method}" if row.method else "",
                 **row.content(),
             )
         if publish_as is not None:
