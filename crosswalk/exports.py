@@ -16,10 +16,10 @@ BOM = "\ufeff".encode()
 CHUNK = 256 * 1024
 
 # A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GUARD = (
     "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {0} ELSE {0} END"
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTC = "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 
@@ -27,9 +27,11 @@ def _guard(column: str) -> str:
     return GUARD.format(column)
 
 
-def guard_cell(value: str) -> str:
-    """The same guard for a cell written from Python."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+def guard_cell(value: object) -> object:
+    """The same guard for a cell written from Python (the history exports)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 MAPPING_COLUMNS = [

@@ -279,6 +279,23 @@ class Provision(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument.short_title} {self.citation}"
 
+    def labelled(self, width: int = 60) -> str:
+        """Instrument, citation and heading, how pickers and titles name a provision: "EU AI Act
+        Article 4 (AI literacy)". A paragraph without a heading takes its nearest ancestor's
+        (select_related the parents to save the queries); failing that, its text's start."""
+        node: Provision | None = self
+        heading = ""
+        for _ in range(4):
+            if node is None or heading:
+                break
+            heading, node = node.heading.strip(), node.parent
+        heading = " ".join((heading or self.text).split())
+        if heading.startswith("(") and heading.endswith(")"):
+            heading = heading[1:-1]  # Japanese headings come in brackets
+        if len(heading) > width:
+            heading = heading[: width - 1].rstrip() + "…"
+        return f"{self} ({heading})" if heading else str(self)
+
     def status_on(self, day: datetime.date) -> str:
         """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended
         (the rule is crosswalk.status)."""
@@ -399,27 +416,29 @@ class Reference(models.Model):
 class Mapping(models.Model):
     """A curated relationship, read "source is <relationship> target" (NIST IR 8477 STRM)."""
 
+    # Labels in lower case throughout: they are read inside sentences ("source is subset of
+    # target", "Mapping 12 is now published").
     class Relationship(models.TextChoices):
-        EQUAL = "equal"
+        EQUAL = "equal", "equal"
         SUBSET_OF = "subset_of", "subset of"
         SUPERSET_OF = "superset_of", "superset of"
         INTERSECTS_WITH = "intersects_with", "intersects with"
         NOT_RELATED = "not_related", "not related"
 
     class RationaleType(models.TextChoices):
-        SYNTACTIC = "syntactic"
-        SEMANTIC = "semantic"
-        FUNCTIONAL = "functional"
+        SYNTACTIC = "syntactic", "syntactic"
+        SEMANTIC = "semantic", "semantic"
+        FUNCTIONAL = "functional", "functional"
 
     class Status(models.TextChoices):
-        DRAFT = "draft"
+        DRAFT = "draft", "draft"
         IN_REVIEW = "in_review", "in review"
-        PUBLISHED = "published"
-        RETIRED = "retired"
+        PUBLISHED = "published", "published"
+        RETIRED = "retired", "retired"
 
     class Provenance(models.TextChoices):
-        CURATED = "curated"
-        IMPORTED = "imported"
+        CURATED = "curated", "curated"
+        IMPORTED = "imported", "imported"
         SUGGESTION = "suggestion", "accepted suggestion"
         SEED = "seed", "seed curation"
 
@@ -475,6 +494,8 @@ class Mapping(models.Model):
             ("return_mapping", "Can return a mapping under review to draft"),
             ("retire_mapping", "Can retire a published mapping"),
             ("confirm_mapping", "Can confirm a mapping after its provisions' texts changed"),
+            # Unpublished mappings (drafts, in review) in lists, crosswalk, coverage, suggestions.
+            ("view_draft_mapping", "Can see unpublished mappings"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(source=F("target")), name="mapping_not_self"),
@@ -491,10 +512,17 @@ class Mapping(models.Model):
                 | Q(reviewer__isnull=False, published_at__isnull=False),
                 name="mapping_published_reviewed",
             ),
+            # Per pair: at most one published mapping, and at most one open one (a draft or
+            # one in review, possibly revising the published one, which publishing it retires).
             models.UniqueConstraint(
                 fields=["source", "target"],
-                condition=~Q(status="retired"),
-                name="mapping_pair_uniq_live",
+                condition=Q(status="published"),
+                name="mapping_pair_uniq_published",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target"],
+                condition=Q(status__in=["draft", "in_review"]),
+                name="mapping_pair_uniq_open",
             ),
         ]
         indexes = [
@@ -503,7 +531,11 @@ class Mapping(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
+        """ "Japan AI Promotion Act Article 1 (Purpose) intersects with EU AI Act Article 1
+        (Subject matter)": citations and headings, as a reader names them."""
+        return (
+            f"{self.source.labelled()} {self.get_relationship_display()} {self.target.labelled()}"
+        )
 
 
 class Organisation(models.Model):

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
+from crosswalk import relations
 from crosswalk.status import applicable_q, in_force_q, status_q
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
@@ -177,6 +178,19 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")
 
+    def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
+        return self.filter(self._touched_by(mappings))
+
+    def unmapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """The gaps: provisions no covering mapping among `mappings` touches."""
+        return self.exclude(self._touched_by(mappings))
+
+    @staticmethod
+    def _touched_by(mappings: models.QuerySet) -> Q:
+        covering = mappings.covering()
+        return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
+
     def for_api_list(self) -> ProvisionQuerySet:
         """Only what the API shows: related public ids as columns, no search vector."""
         return (
@@ -195,8 +209,16 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(status="published")
 
     def visible(self, *, drafts: bool) -> MappingQuerySet:
-        """Everything for staff; published mappings for everyone else."""
+        """Everything for those allowed to see drafts; published mappings for everyone else."""
         return self if drafts else self.published()
+
+    def live(self) -> MappingQuerySet:
+        """Not retired: what may be an edge of a crosswalk (drafts only where visible)."""
+        return self.exclude(status="retired")
+
+    def covering(self) -> MappingQuerySet:
+        """Mappings that make their provisions "mapped" (relations.COVERING)."""
+        return self.filter(relationship__in=sorted(relations.COVERING))
 
     def touching_instrument(self, instrument: Any) -> MappingQuerySet:
         """Mappings with `instrument` (a row or its id) on either side."""

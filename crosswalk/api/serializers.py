@@ -247,6 +247,10 @@ class CrosswalkMappingSerializer(LeanSerializer):
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
+    status = serializers.ChoiceField(
+        choices=[Mapping.Status.PUBLISHED, Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW],
+        help_text="Always 'published' except for readers allowed to see drafts.",
+    )
 
 
 class DerivedMappingSerializer(LeanSerializer):
@@ -317,6 +321,10 @@ class CoverageSerializer(LeanSerializer):
     as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
     by_relationship = serializers.DictField(
         child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Mappings per status: unpublished ones only for readers allowed to see drafts.",
     )
     mappings = serializers.IntegerField(help_text="Mappings between the two instruments.")
 

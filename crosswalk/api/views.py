@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser as IsStaffUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +24,7 @@ from crosswalk.analysis import coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, pair_stamp, validators
 from crosswalk.api.filters import strict_query
 from crosswalk.api.pagination import MappingCursorPagination
-from crosswalk.api.permissions import sees_drafts
+from crosswalk.api.permissions import CanSeeDrafts, sees_drafts
 from crosswalk.api.schema import ERRORS, key_parameter
 from crosswalk.api.serializers import (
     CoverageSerializer,
@@ -241,18 +240,18 @@ class ProvisionViewSet(
         return context
 
     @extend_schema(
-        summary="Suggested targets for a provision (staff)",
+        summary="Suggested targets for a provision (curators and reviewers)",
         parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
         responses={200: SuggestionSerializer(many=True), **ERRORS},
         description=(
-            "Staff only: the provisions of `target_instrument` most similar in text, best "
-            "first, as a plain array (not paged)."
+            "Curators and reviewers only (permission `view_draft_mapping`): the provisions of "
+            "`target_instrument` most similar in text, best first, as a plain array (not paged)."
         ),
     )
     @action(
         detail=True,
         methods=["get"],
-        permission_classes=[IsStaffUser],
+        permission_classes=[CanSeeDrafts],
         filterset_class=None,
         pagination_class=None,
     )
@@ -278,7 +277,8 @@ class ProvisionViewSet(
     ),
 )
 class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Mappings, read "source is <relationship> target". Published only, except for staff."""
+    """Mappings, read "source is <relationship> target". Published only, except for curators and
+    reviewers (permission `view_draft_mapping`)."""
 
     serializer_class = MappingSerializer
     filterset_class = MappingFilter
