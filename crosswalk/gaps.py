@@ -15,7 +15,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crosswalk import relations
-from crosswalk.models import Gap, Instrument, Mapping, MappingSet, Provision, default_mapping_set
+from crosswalk.models import (
+    Gap,
+    Instrument,
+    Mapping,
+    MappingSet,
+    Provision,
+    default_mapping_set,
+    default_mapping_set_pk,
+)
 
 Status = Gap.Status
 MIN_RATIONALE = 20
@@ -52,7 +60,11 @@ def validate_gap_fields(
     rationale: str,
     exclude_pk: int | None = None,
     for_review: bool = False,
+    mapping_set_id: int | None = None,
 ) -> None:
+    """Field errors of a gap; it conflicts with live gaps and covering mappings of its own set
+    (default: the project's), as another set may answer differently."""
+    mapping_set_id = mapping_set_id or default_mapping_set_pk()
     errors: dict[str, list[str]] = {}
     if source.instrument_id == target_instrument.pk:
         errors["target_instrument"] = ["A gap names another instrument than the provision's own."]
@@ -61,7 +73,9 @@ def validate_gap_fields(
     elif for_review and len(rationale.strip()) < MIN_RATIONALE:
         errors["rationale"] = [f"At least {MIN_RATIONALE} characters: a sentence."]
     if not errors:
-        live = Gap.objects.live().filter(source=source, target_instrument=target_instrument)
+        live = Gap.objects.live().filter(
+            source=source, target_instrument=target_instrument, mapping_set_id=mapping_set_id
+        )
         if exclude_pk is not None:
             live = live.exclude(pk=exclude_pk)
         if live.exists():
@@ -70,6 +84,7 @@ def validate_gap_fields(
             ]
         mapped = (
             Mapping.objects.live()
+            .filter(mapping_set_id=mapping_set_id)
             .filter(relationship__in=sorted(relations.COVERING))
             .filter(covering_mappings(source, target_instrument.pk))
         )
@@ -95,7 +110,13 @@ def gap_create(
     note: str = "",
 ) -> Gap:
     """A new draft gap."""
-    validate_gap_fields(source=source, target_instrument=target_instrument, rationale=rationale)
+    mapping_set = mapping_set or default_mapping_set()
+    validate_gap_fields(
+        source=source,
+        target_instrument=target_instrument,
+        rationale=rationale,
+        mapping_set_id=mapping_set.pk,
+    )
     gap = Gap(
         source=source,
         source_instrument_id=source.instrument_id,
@@ -103,7 +124,7 @@ def gap_create(
         rationale=rationale.strip(),
         method=method,
         provenance=provenance,
-        mapping_set=mapping_set or default_mapping_set(),
+        mapping_set=mapping_set,
         author=author,
         last_editor=author,
     )
@@ -125,6 +146,7 @@ def gap_update(*, gap: Gap, editor: AbstractBaseUser, version: int, rationale: s
         target_instrument=locked.target_instrument,
         rationale=rationale,
         exclude_pk=locked.pk,
+        mapping_set_id=locked.mapping_set_id,
     )
     locked.rationale = rationale.strip()
     locked.last_editor = editor
@@ -142,6 +164,7 @@ def gap_submit(*, gap: Gap, user: AbstractBaseUser) -> Gap:
         target_instrument=locked.target_instrument,
         rationale=locked.rationale,
         exclude_pk=locked.pk,
+        mapping_set_id=locked.mapping_set_id,
         for_review=True,
     )
     locked.status = Status.IN_REVIEW
@@ -169,6 +192,7 @@ def gap_publish(*, gap: Gap, reviewer: AbstractBaseUser) -> Gap:
         target_instrument=locked.target_instrument,
         rationale=locked.rationale,
         exclude_pk=locked.pk,
+        mapping_set_id=locked.mapping_set_id,
         for_review=True,
     )
     locked.status = Status.PUBLISHED

@@ -46,7 +46,7 @@ GAP_FK_REVERSE = "ALTER TABLE crosswalk_gap DROP CONSTRAINT gap_source_instrumen
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crosswalk", "0006_corpus_links_and_text_changes"),
+        ("crosswalk", "0008_mapping_revisions_draft_permission_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -178,10 +178,10 @@ class Migration(migrations.Migration):
                     "status",
                     models.CharField(
                         choices=[
-                            ("draft", "Draft"),
+                            ("draft", "draft"),
                             ("in_review", "in review"),
-                            ("published", "Published"),
-                            ("retired", "Retired"),
+                            ("published", "published"),
+                            ("retired", "retired"),
                         ],
                         default="draft",
                         max_length=12,
@@ -191,8 +191,8 @@ class Migration(migrations.Migration):
                     "provenance",
                     models.CharField(
                         choices=[
-                            ("curated", "Curated"),
-                            ("imported", "Imported"),
+                            ("curated", "curated"),
+                            ("imported", "imported"),
                             ("suggestion", "accepted suggestion"),
                             ("seed", "seed curation"),
                         ],
@@ -379,10 +379,10 @@ class Migration(migrations.Migration):
                     "status",
                     models.CharField(
                         choices=[
-                            ("draft", "Draft"),
+                            ("draft", "draft"),
                             ("in_review", "in review"),
-                            ("published", "Published"),
-                            ("retired", "Retired"),
+                            ("published", "published"),
+                            ("retired", "retired"),
                         ],
                         default="draft",
                         max_length=12,
@@ -392,8 +392,8 @@ class Migration(migrations.Migration):
                     "provenance",
                     models.CharField(
                         choices=[
-                            ("curated", "Curated"),
-                            ("imported", "Imported"),
+                            ("curated", "curated"),
+                            ("imported", "imported"),
                             ("suggestion", "accepted suggestion"),
                             ("seed", "seed curation"),
                         ],
@@ -515,7 +515,7 @@ class Migration(migrations.Migration):
                     ),
                     models.UniqueConstraint(
                         condition=models.Q(("status", "retired"), _negated=True),
-                        fields=("source", "target_instrument"),
+                        fields=("mapping_set", "source", "target_instrument"),
                         name="gap_uniq_live",
                     ),
                 ],
@@ -535,4 +535,23 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunSQL(GAP_FK, GAP_FK_REVERSE),
+        # A pair is unique within a set: a partner's crosswalk may answer for it too.
+        migrations.RemoveConstraint(model_name="mapping", name="mapping_pair_uniq_published"),
+        migrations.RemoveConstraint(model_name="mapping", name="mapping_pair_uniq_open"),
+        migrations.AddConstraint(
+            model_name="mapping",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("mapping_set", "source", "target"),
+                name="mapping_pair_uniq_published",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="mapping",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["draft", "in_review"])),
+                fields=("mapping_set", "source", "target"),
+                name="mapping_pair_uniq_open",
+            ),
+        ),
     ]
