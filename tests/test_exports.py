@@ -56,6 +56,7 @@ def test_mappings_csv_one_row_each_with_both_sides(api):
         "rationale": "Test mapping.",
         "status": "published",
         "provenance": "curated",
+        "mapping_set": "crosswalk-curation",
         "published_at": made.published_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "updated_at": made.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -220,7 +220,7 @@ class OscalExportView(APIView):
             if not rows and not gap_rows:
                 day = f" on {as_of.isoformat()}" if as_of else ""
                 raise NotFound(
-                    f"No published mappings or gaps between {source.slug} and "
+                    f"No published mappings between {source.slug} and "
                     f"{target.slug}{day}: an OSCAL mapping collection needs at least one map, "
                     "so there is nothing to export.",
                     code="no_published_mappings",

@@ -30,7 +30,7 @@ from django.db import transaction
 
 from crosswalk import relations, services
 from crosswalk.exports import FORMULA_START
-from crosswalk.models import Mapping, MappingSet, Provision
+from crosswalk.models import Mapping, MappingSet, Provision, default_mapping_set_pk
 from crosswalk.validators import parse_strength, validate_mapping_fields
 
 REQUIRED = ("relationship",)
@@ -38,7 +38,7 @@ OPTIONAL = ("strength", "rationale_type", "rationale", "method")
 # The export's other columns: accepted so that its file re-imports as it is, and not read.
 INFORMATIONAL = (
     "id", "source_heading", "target_heading", "status", "provenance", "published_at",
-    "updated_at",
+    "updated_at", "mapping_set",
 )  # fmt: skip
 SIDE_COLUMNS = tuple(
     f"{side}{suffix}"
@@ -306,7 +306,9 @@ def _compare(parsed: list[ParsedRow], preview: ImportPreview) -> None:
     """Each row against the live mappings of its pair (one query) and the file's earlier rows."""
     ids = {p.pk for row in parsed for p in (row.source, row.target)}
     live: dict[tuple[int, int], list[Mapping]] = {}
-    for m in Mapping.objects.live().filter(source_id__in=ids, target_id__in=ids).order_by("pk"):
+    # The CSV import writes into the project's own set: other sets' mappings are not its rows.
+    mine = Mapping.objects.live().filter(mapping_set_id=default_mapping_set_pk())
+    for m in mine.filter(source_id__in=ids, target_id__in=ids).order_by("pk"):
         live.setdefault((m.source_id, m.target_id), []).append(m)
     seen: dict[frozenset[int], ParsedRow] = {}
     for row in parsed:
