@@ -328,3 +328,93 @@ def test_oscal_export_of_a_pair_with_only_gaps_is_valid(api, people):
     )
     assert response.status_code == 200
     validate_oscal(response.json())
+
+
+# OSCAL import --------------------------------------------------------------------------------
+
+OSCAL_URL = "/api/v1/exports/mappings.oscal.json"
+PAIR = {"source": "jp-ai-promotion-act", "target": "eu-ai-act"}
+
+
+def read_pair(mapping_set: str) -> set[tuple[str, str, str]]:
+    """(jp provision, eu provision, relationship read from the Japanese side) of a set."""
+    from crosswalk import relations
+
+    out = set()
+    for m in Mapping.objects.filter(mapping_set__slug=mapping_set).select_related(
+        "source", "target"
+    ):
+        if m.source.public_id.startswith("jp-"):
+            out.add((m.source.public_id, m.target.public_id, m.relationship))
+        else:
+            out.add((m.target.public_id, m.source.public_id, relations.inverse(m.relationship)))
+    return out
+
+
+def test_oscal_round_trip_into_a_new_set(api, people, tmp_path):
+    mapping(JP_ART_1, EU_ART_1, "intersects_with", strength=4)
+    mapping("eu-ai-act:art_4", "jp-ai-promotion-act:art_15", "superset_of", strength=6)
+    mapping(JP_ART_3, "eu-ai-act:art_99", "not_related", strength=None)
+    publish(gap_draft(people["curator"]), people)
+    document = api.get(OSCAL_URL, PAIR).json()
+    path = tmp_path / "collection.json"
+    path.write_text(json.dumps(document))
+    out = io.StringIO()
+    call_command("import_oscal", str(path), "--set", "partner-copy", stdout=out)
+    assert "3 mappings and 1 gaps would be imported into partner-copy (dry run)" in out.getvalue()
+    assert not MappingSet.objects.filter(slug="partner-copy").exists()
+    call_command("import_oscal", str(path), "--set", "partner-copy", "--commit", stdout=out)
+    assert "3 mappings and 1 gaps imported as drafts into partner-copy" in out.getvalue()
+    imported = MappingSet.objects.get(slug="partner-copy")
+    assert imported.name.startswith("Crosswalk: ") and imported.made_on is not None
+    assert read_pair("partner-copy") == read_pair("crosswalk-curation")
+    assert len(read_pair("partner-copy")) == 3
+    rows = Mapping.objects.filter(mapping_set=imported)
+    assert set(rows.values_list("status", "provenance")) == {("draft", "imported")}
+    strengths = set(rows.values_list("strength", flat=True))
+    assert strengths == {4, 6, None}
+    [gap] = Gap.objects.filter(mapping_set=imported)
+    assert (gap.source.public_id, gap.target_instrument.slug) == (JP_ART_2, "eu-ai-act")
+    assert gap.status == "draft" and gap.rationale == RATIONALE
+    # Importing the same document into the same set again: every map is a duplicate there.
+    with pytest.raises(CommandError, match="error"):
+        call_command("import_oscal", str(path), "--set", "partner-copy", "--commit", stdout=out,
+                     stderr=io.StringIO())  # fmt: skip
+
+
+def test_oscal_import_reports_errors_per_map_and_writes_nothing(api, people, tmp_path):
+    mapping(JP_ART_1, EU_ART_1, "intersects_with", strength=4)
+    mapping(JP_ART_3, "eu-ai-act:art_4", "subset_of", strength=4)
+    document = api.get(OSCAL_URL, PAIR).json()
+    maps = document["mapping-collection"]["mappings"][0]["maps"]
+    maps[0]["sources"][0]["id-ref"] = "jp-ai-promotion-act:art_999"
+    maps.append(json.loads(json.dumps(maps[1])) | {"uuid": "5b0f3c0e-7a3c-4c1e-9a55-2f1f6f0c8d12"})
+    third = json.loads(json.dumps(maps[1]))
+    third |= {"uuid": "5b0f3c0e-7a3c-4c1e-9a55-2f1f6f0c8d13", "relationship": "equal-to"}
+    third["props"] = [{"name": "strength", "ns": "urn:x", "value": "12"}]
+    third["targets"] = [{"type": "control", "id-ref": "eu-ai-act:art_5"}]
+    maps.append(third)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="3 error"):
+        call_command("import_oscal", str(path), "--set", "p", "--commit", stdout=io.StringIO(),
+                     stderr=err)  # fmt: skip
+    assert "map 1: source: unknown provision 'jp-ai-promotion-act:art_999'" in err.getvalue()
+    assert "map 3: targets: duplicate of map 2" in err.getvalue()
+    assert "map 4: strength: Must be a whole number from 1 to 10." in err.getvalue()
+    assert not MappingSet.objects.filter(slug="p").exists()
+    assert Mapping.objects.filter(provenance="imported").count() == 0
+
+
+def test_oscal_import_refuses_a_document_the_schema_refuses(db, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"mapping-collection": {"uuid": "x", "metadata": {}}}))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oscal", str(path), "--set", "p", stdout=io.StringIO(), stderr=err)
+    assert "OSCAL schema" in err.getvalue()
+    path.write_text("{not json")
+    with pytest.raises(CommandError):
+        call_command("import_oscal", str(path), "--set", "p", stdout=io.StringIO(), stderr=err)
+    assert "Not JSON" in err.getvalue()
