@@ -1,6 +1,6 @@
 """Django admin: the corpus, the topic map, the curation of mappings, and the curators and
 reviewers."""
 
-from crosswalk.admin import corpus, mappings, topics, users
+from crosswalk.admin import corpus, mappings, topics, users, worklist
 
-__all__ = ["corpus", "mappings", "topics", "users"]
+__all__ = ["corpus", "mappings", "topics", "users", "worklist"]
