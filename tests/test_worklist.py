@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from crosswalk import gaps, services
 from crosswalk.admin import worklist
-from crosswalk.models import Gap, Instrument, Mapping, Provision
+from crosswalk.models import Gap, Instrument, Mapping, Provision, default_mapping_set_pk
 from tests.factories import mapping
 
 User = get_user_model()
@@ -73,7 +73,7 @@ def test_worklist_lists_unreviewed_units_with_suggestions_and_one_click_drafts(c
     response = c.post(
         "/admin/crosswalk/gap/add/",
         {"source": art_3.pk, "target_instrument": eu.pk, "rationale": RATIONALE,
-         "method": "suggestion-assisted", "mapping_set": Gap._meta.get_field("mapping_set").default()},
+         "method": "suggestion-assisted", "mapping_set": default_mapping_set_pk()},
     )  # fmt: skip
     assert response.status_code == 302, response.content
     made = Gap.objects.get(source=art_3)
