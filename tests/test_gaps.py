@@ -4,6 +4,7 @@ through the services, the seed loader, the API, the coverage CSV and the OSCAL e
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from pathlib import Path
@@ -418,3 +419,23 @@ def test_oscal_import_refuses_a_document_the_schema_refuses(db, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_oscal", str(path), "--set", "p", stdout=io.StringIO(), stderr=err)
     assert "Not JSON" in err.getvalue()
+
+
+def test_heatmap_shows_three_states_per_pair(client, people):
+    mapping(JP_ART_1, EU_ART_1)
+    publish(gap_draft(people["curator"]), people)
+    publish(gap_draft(people["curator"], source=JP_ART_3), people)
+    gap_draft(people["curator"], source="jp-ai-promotion-act:art_4")  # drafts are not confirmed
+    client.force_login(people["reviewer"])
+    page = html.unescape(client.get("/admin/crosswalk/mapping/coverage/").content.decode())
+    total = Provision.objects.filter(instrument__slug="jp-ai-promotion-act").count()
+    mapped, gap = round(100 / total), round(200 / total)
+    assert (
+        f"Japan AI Promotion Act × EU AI Act: 1 published mappings, {mapped}% of Japan AI "
+        f"Promotion Act's provisions mapped, {gap}% confirmed gaps (2), the rest not reviewed"
+    ) in page
+    # The column's side has no gaps of its own in the row instrument.
+    assert "EU AI Act × Japan AI Promotion Act: 1 published mappings" in page
+    assert "confirmed gaps (0)" in page
+    history = client.get(f"/admin/crosswalk/gap/{Gap.objects.first().pk}/history/")
+    assert history.status_code == 200

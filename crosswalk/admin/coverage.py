@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from crosswalk import relations
-from crosswalk.models import Instrument, Mapping, Provision
+from crosswalk.models import Gap, Instrument, Mapping, Provision
 
 UNMAPPED_SHOWN = 300
 
@@ -43,6 +43,14 @@ def coverage_matrix() -> dict[str, Any]:
             counts[(a, b)] += 1
             if covers:
                 covered[(a, b)].add(own)
+    # Confirmed gaps (crosswalk.coverage): a provision mapped in the column is mapped, not a gap.
+    confirmed: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for source, source_instrument, target_instrument in Gap.objects.published().values_list(
+        "source_id", "source_instrument_id", "target_instrument_id"
+    ):
+        key = (source_instrument, target_instrument)
+        if source not in covered.get(key, ()):
+            confirmed[key].add(source)
 
     peak = max(counts.values(), default=1)
     changelist = reverse("admin:crosswalk_mapping_changelist")
@@ -51,17 +59,19 @@ def coverage_matrix() -> dict[str, Any]:
         cells = []
         for column in instruments:
             count = counts.get((row.pk, column.pk), 0)
-            share = (
-                len(covered.get((row.pk, column.pk), ())) / row.provision_count
-                if row.provision_count
-                else 0
-            )
+            total = row.provision_count or 1
+            share = len(covered.get((row.pk, column.pk), ())) / total
+            gap_count = len(confirmed.get((row.pk, column.pk), ()))
+            gap_percent = round(gap_count / total * 100)
             cells.append(
                 {
                     "self": row.pk == column.pk,
                     "count": count,
                     "share": share,
                     "percent": round(share * 100),
+                    "gaps": gap_count,
+                    "gap_percent": gap_percent,
+                    "not_reviewed_percent": max(0, 100 - round(share * 100) - gap_percent),
                     # Colour by count on a square-root scale: small counts stay visible.
                     "alpha": round((count / peak) ** 0.5, 3) if count else 0,
                     "url": changelist
@@ -71,7 +81,9 @@ def coverage_matrix() -> dict[str, Any]:
                     ),
                     "title": (
                         f"{row.short_title} × {column.short_title}: {count} published "
-                        f"mappings, {round(share * 100)}% of {row.short_title}'s provisions covered"
+                        f"mappings, {round(share * 100)}% of {row.short_title}'s provisions "
+                        f"mapped, {gap_percent}% confirmed gaps ({gap_count}), the rest not "
+                        "reviewed"
                     ),
                 }
             )
