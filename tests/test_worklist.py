@@ -206,3 +206,38 @@ def test_review_queue_queries_flat_in_its_length(client, people):
         page = c.get(REVIEW).content.decode()
     assert page.count('name="mapping"') == 5
     assert len(many) == len(few)
+
+
+def test_oscal_import_in_the_admin_previews_then_imports_into_a_set(client, people, api):
+    from crosswalk.models import MappingSet
+
+    mapping(f"{JP}:art_1", "eu-ai-act:art_1", "subset_of")
+    document = api.get(
+        "/api/v1/exports/mappings.oscal.json", {"source": JP, "target": "eu-ai-act"}
+    ).content
+    admin = User.objects.create_superuser("boss", password="pw")
+    c = logged_in(client, admin)
+    upload = io.BytesIO(document)
+    upload.name = "collection.json"
+    page = c.post(
+        "/admin/crosswalk/mappingset/import-oscal/", {"slug": "Partner X", "file": upload}
+    )
+    text = page.content.decode()
+    assert "1 mapping(s), 0 gap(s), 0 error(s)" in text and "Import into partner-x" in text
+    assert not MappingSet.objects.filter(slug="partner-x").exists()
+    done = c.post(
+        "/admin/crosswalk/mappingset/import-oscal/",
+        {"slug": "partner-x", "content": document.decode(), "commit": "1"},
+    )
+    assert done.status_code == 302
+    assert c.get(done["Location"]).status_code == 200
+    [made] = Mapping.objects.filter(mapping_set__slug="partner-x")
+    assert made.status == "draft" and made.author == admin and made.relationship == "subset_of"
+    bad = c.post(
+        "/admin/crosswalk/mappingset/import-oscal/",
+        {"slug": "partner-x", "content": document.decode(), "commit": "1"},
+    ).content.decode()
+    assert 'id="oscal-errors"' in bad and "map 1" in bad  # the pair is in that set already
+    assert Mapping.objects.filter(mapping_set__slug="partner-x").count() == 1
+    curator = logged_in(client, people["curator"])
+    assert curator.get("/admin/crosswalk/mappingset/import-oscal/").status_code == 200

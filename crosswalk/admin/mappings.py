@@ -156,6 +156,7 @@ class MappingAdmin(SimpleHistoryAdmin):
         InstrumentPairFilter,
         ("source_instrument", admin.RelatedOnlyFieldListFilter),
         ("target_instrument", admin.RelatedOnlyFieldListFilter),
+        "mapping_set",
     ]
     list_select_related = ["source__instrument", "target__instrument"]
     autocomplete_fields = ["source", "target"]

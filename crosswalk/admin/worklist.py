@@ -25,9 +25,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import slugify
 from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk import coverage, gaps, services
+from crosswalk.importers.oscal_import import oscal_commit, oscal_parse, set_for_import
 from crosswalk.models import Gap, Instrument, Mapping, MappingSet, Provision
 from crosswalk.suggestions import suggestions_for
 
@@ -36,11 +38,67 @@ UNITS_PER_PAGE = 10
 DRAFTS_PERMISSION = "crosswalk.view_draft_mapping"
 
 
+OSCAL_MAX_BYTES = 20 * 1024 * 1024
+
+
 @admin.register(MappingSet)
 class MappingSetAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "made_by", "made_on", "method", "licence", "version"]
     search_fields = ["name", "slug", "made_by"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_urls(self) -> list:
+        own = [
+            path(
+                "import-oscal/",
+                self.admin_site.admin_view(self.import_view),
+                name="crosswalk_mappingset_import",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """An OSCAL mapping collection into a set as drafts: a dry run first, then the commit
+        (the same code as `manage.py import_oscal`)."""
+        if not (
+            request.user.has_perm("crosswalk.add_mapping")
+            and request.user.has_perm("crosswalk.add_gap")
+        ):
+            raise PermissionDenied
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import an OSCAL mapping collection",
+            "slug": request.POST.get("slug", ""),
+        }
+        if request.method == "POST":
+            if "file" in request.FILES:
+                content = request.FILES["file"].read(OSCAL_MAX_BYTES)
+            else:
+                content = request.POST.get("content", "").encode()
+            slug = slugify(request.POST.get("slug", ""))
+            if not slug:
+                messages.error(request, "Name the set the maps go into (a slug).")
+                return TemplateResponse(request, "admin/crosswalk/mappingset/import.html", context)
+            existing = MappingSet.objects.filter(slug=slug).first()
+            preview = oscal_parse(content, mapping_set=existing)
+            context.update(preview=preview, content=content.decode(errors="replace"), slug=slug)
+            if preview.ok and request.POST.get("commit") == "1":
+                with transaction.atomic():
+                    mapping_set = set_for_import(slug, preview.metadata)
+                    made, gap_rows = oscal_commit(
+                        preview, mapping_set=mapping_set, author=request.user
+                    )
+                self.message_user(
+                    request,
+                    f"Imported as drafts into {mapping_set.slug}: {len(made)} mappings, "
+                    f"{len(gap_rows)} gaps.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:crosswalk_mapping_changelist")
+                    + f"?mapping_set__id__exact={mapping_set.pk}"
+                )
+        return TemplateResponse(request, "admin/crosswalk/mappingset/import.html", context)
 
 
 class GapForm(forms.ModelForm):
