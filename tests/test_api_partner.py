@@ -109,6 +109,7 @@ def test_mapping_whole_object(api):
         "updated_at": made.updated_at.isoformat().replace("+00:00", "Z"),
         "version": 1,
         "text_changed": False,
+        "mapping_set": "crosswalk-curation",
     }
 
 

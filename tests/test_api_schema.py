@@ -59,7 +59,8 @@ def test_every_operation_has_a_summary_and_every_parameter_a_description(schema)
     [
         ("/api/v1/crosswalk/", {"source", "target", "as_of", "derived", "max_depth"}),
         ("/api/v1/coverage/", {"source", "target", "as_of"}),
-        ("/api/v1/exports/mappings.oscal.json", {"source", "target", "as_of"}),
+        ("/api/v1/exports/mappings.oscal.json", {"source", "target", "as_of", "mapping_set"}),
+        ("/api/v1/exports/coverage.csv", {"source", "target", "as_of"}),
     ],
 )
 def test_pair_endpoints_describe_their_parameters(schema, path, names):

@@ -10,7 +10,12 @@ from typing import Any
 from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -58,7 +63,18 @@ class MappingSetSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-@extend_schema(tags=["gaps"])
+@extend_schema_view(
+    list=extend_schema(summary="List gaps", responses={200: GapSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        summary="One gap by id",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The gap's id."
+            )
+        ],
+        responses={200: GapSerializer, **ERRORS},
+    ),
+)
 class GapViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Reviewed statements that a provision has no counterpart in another instrument. Published
     only, except for staff."""
@@ -77,6 +93,20 @@ class GapViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List mapping sets", responses={200: MappingSetSerializer, **ERRORS}
+    ),
+    retrieve=extend_schema(
+        summary="One mapping set by slug",
+        parameters=[
+            OpenApiParameter(
+                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The set's slug."
+            )
+        ],
+        responses={200: MappingSetSerializer, **ERRORS},
+    ),
+)
 class MappingSetViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Named sets of mappings and gaps with their provenance: who made them, when, how, under
     which licence."""
