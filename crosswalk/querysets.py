@@ -9,14 +9,34 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
+from crosswalk import relations
 from crosswalk.status import applicable_q, in_force_q, status_q
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+# Kinds that are what a person cites in every instrument that has them.
+CITABLE_KINDS = (
+    "article", "addenda_article", "principle", "sub_principle", "recommendation", "action",
+    "subcategory",
+)  # fmt: skip
 
 
 def _open_until(field: str, day: datetime.date) -> Q:
@@ -83,6 +103,36 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             .order_by("-rank", "instrument_id", "position")
         )
 
+    def citable(self) -> ProvisionQuerySet:
+        """The citable units: what a person cites, the one definition used by the topic
+        coverage test, the API and the coverage report. Articles (and the articles of addenda);
+        principles, sub-items, recommendations, actions, Guidelines items, NIST subcategories;
+        executive-order sections; the points of OECD principles and recommendations; the
+        points of annexes, and an annex, annex section or addenda that has no points or
+        articles of its own. Not recitals, preambles, definitions lists or bare containers."""
+        from crosswalk.models import Provision
+
+        parts = Provision.objects.filter(
+            parent=OuterRef("pk"), kind__in=("point", "annex_section", "addenda_article")
+        )
+        return self.filter(
+            Q(kind__in=CITABLE_KINDS)
+            | Q(kind="item", instrument__instrument_type="guidelines")
+            | Q(kind="section", instrument__instrument_type="executive_order")
+            | Q(
+                kind="point",
+                parent__kind__in=("principle", "recommendation", "annex", "annex_section"),
+            )
+            | (Q(kind__in=("annex", "annex_section", "addenda")) & ~Exists(parts))
+        )
+
+    def on_topic(self, topic_id: int) -> ProvisionQuerySet:
+        """Tagged with the topic or, for a top-level topic, with one of its children."""
+        from crosswalk.models import ProvisionTopic
+
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        return self.filter(pk__in=tags.values("provision_id"))
+
     def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """Key -> public id of the provisions `pks`, in one query (evaluates)."""
         return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
@@ -109,6 +159,15 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             Prefetch("referenced_by", queryset=links, to_attr="incoming_references"),
         )
 
+    def with_topic_slugs(self) -> ProvisionQuerySet:
+        """Prefetch each provision's topics into `.topic_rows` (slug order)."""
+        from crosswalk.models import Topic
+
+        return self.prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("slug").order_by("slug"),
+                     to_attr="topic_rows")
+        )  # fmt: skip
+
     def stating(self, type: str, target_public_id: str) -> ProvisionQuerySet:
         """Provisions whose text states a link of `type` to the provision `target_public_id`."""
         from crosswalk.models import Reference
@@ -118,6 +177,19 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
 
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")
+
+    def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
+        return self.filter(self._touched_by(mappings))
+
+    def unmapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """The gaps: provisions no covering mapping among `mappings` touches."""
+        return self.exclude(self._touched_by(mappings))
+
+    @staticmethod
+    def _touched_by(mappings: models.QuerySet) -> Q:
+        covering = mappings.covering()
+        return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
 
     def for_api_list(self) -> ProvisionQuerySet:
         """Only what the API shows: related public ids as columns, no search vector."""
@@ -137,8 +209,16 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(status="published")
 
     def visible(self, *, drafts: bool) -> MappingQuerySet:
-        """Everything for staff; published mappings for everyone else."""
+        """Everything for those allowed to see drafts; published mappings for everyone else."""
         return self if drafts else self.published()
+
+    def live(self) -> MappingQuerySet:
+        """Not retired: what may be an edge of a crosswalk (drafts only where visible)."""
+        return self.exclude(status="retired")
+
+    def covering(self) -> MappingQuerySet:
+        """Mappings that make their provisions "mapped" (relations.COVERING)."""
+        return self.filter(relationship__in=sorted(relations.COVERING))
 
     def touching_instrument(self, instrument: Any) -> MappingQuerySet:
         """Mappings with `instrument` (a row or its id) on either side."""
@@ -156,8 +236,14 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         )
 
     def with_topic(self, topic: Any) -> MappingQuerySet:
-        """Mappings with a provision of `topic` (a row or its id) on either side."""
-        return self.filter(Q(source__topics=topic) | Q(target__topics=topic)).distinct()
+        """Mappings with a provision on `topic` (a row or its id) on either side; a top-level
+        topic includes its children."""
+        from crosswalk.models import ProvisionTopic
+
+        topic_id = getattr(topic, "pk", topic)
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        tagged = tags.values("provision_id")
+        return self.filter(Q(source_id__in=tagged) | Q(target_id__in=tagged))
 
     def as_of(self, day: datetime.date) -> MappingQuerySet:
         """Both provisions in force and applicable on `day`."""

@@ -204,3 +204,16 @@ def test_no_english_is_null_with_a_note_not_an_empty_string(api):
     assert body["text"] is None
     assert body["text_original"]
     assert "English" in body["translation_note"]
+
+
+def test_provision_detail_names_its_topics_and_lists_on_request(api):
+    detail = api.get("/api/v1/provisions/eu-ai-act:art_50/").json()
+    assert detail["topics"] and all(isinstance(slug, str) for slug in detail["topics"])
+    assert detail["procedural"] is False
+    listed = api.get("/api/v1/provisions/", {"instrument": "eu-ai-act", "citation": "Article 50"})
+    assert listed.json()["results"][0]["topics"] is None
+    included = api.get(
+        "/api/v1/provisions/",
+        {"instrument": "eu-ai-act", "citation": "Article 50", "include": "topics"},
+    ).json()
+    assert included["results"][0]["topics"] == detail["topics"]

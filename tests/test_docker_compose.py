@@ -62,6 +62,7 @@ def test_entrypoint_migrates_loads_corpus_and_runs_gunicorn():
     script = ENTRYPOINT.read_text(encoding="utf-8")
     assert "manage.py migrate" in script
     assert "manage.py load_corpus" in script
+    assert script.index("manage.py load_corpus") < script.index("manage.py load_topics")
     assert "exec gunicorn config.wsgi:application" in script
     assert os.access(ENTRYPOINT, os.X_OK)
 

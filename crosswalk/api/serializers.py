@@ -12,19 +12,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name"]
-
-
-class TopicSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Topic
-        fields = ["slug", "name", "description"]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -85,6 +79,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
     texts = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField()
     referenced_by = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Provision
@@ -94,7 +89,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
             "translation_note", "footnotes", "parent", "position", "status", "in_force_from",
             "in_force_until", "end_reason", "ended_by", "end_note", "applies_from",
             "applies_until", "application_dates", "application_note", "updated_at", "texts",
-            "references", "referenced_by",
+            "references", "referenced_by", "topics", "procedural",
         ]  # fmt: skip
 
     def get_status(self, obj: Provision) -> str:
@@ -106,6 +101,12 @@ class ProvisionSerializer(serializers.ModelSerializer):
         if not self.context.get("include_texts"):
             return None
         return ProvisionTextSerializer(obj.texts.all(), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_topics(self, obj: Provision) -> list[str] | None:
+        """Topic slugs: on details, and on lists with `?include=topics`; null otherwise."""
+        rows = getattr(obj, "topic_rows", None)
+        return None if rows is None else [topic.slug for topic in rows]
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
     def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:
@@ -246,6 +247,10 @@ class CrosswalkMappingSerializer(LeanSerializer):
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
+    status = serializers.ChoiceField(
+        choices=[Mapping.Status.PUBLISHED, Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW],
+        help_text="Always 'published' except for readers allowed to see drafts.",
+    )
 
 
 class DerivedMappingSerializer(LeanSerializer):
@@ -316,6 +321,10 @@ class CoverageSerializer(LeanSerializer):
     as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
     by_relationship = serializers.DictField(
         child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Mappings per status: unpublished ones only for readers allowed to see drafts.",
     )
     mappings = serializers.IntegerField(help_text="Mappings between the two instruments.")
 
