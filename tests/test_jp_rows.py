@@ -1,5 +1,5 @@
-"""Completeness of the Japan rows (issue 13, item 2): every Japanese citable unit has, for each of the
-EU, Korea, OECD and G7 sides, a mapping to a citable unit in force or a reviewed gap."""
+"""Completeness of the Japan rows (issue 13, item 2): every Japanese citable unit has, for
+each of the EU, Korea, OECD and G7 sides, a mapping to a citable unit in force or a reviewed gap."""
 
 from __future__ import annotations
 
