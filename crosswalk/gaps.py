@@ -47,7 +47,9 @@ def _expect(gap: Gap, *allowed: str, action: str) -> None:
 
 
 def covering_mappings(provision: Provision, instrument_id: int) -> Q:
-    """Live mappings that make `provision` mapped in `instrument_id` (either direction)."""
+    """Mappings that join `provision` to `instrument_id` (either direction). The caller leaves
+    out recitals: they are not citable units, so "the counterpart is only in a recital" is
+    itself a reviewed gap (seed gaps say so)."""
     return Q(source=provision, target_instrument_id=instrument_id) | Q(
         target=provision, source_instrument_id=instrument_id
     )
@@ -84,6 +86,7 @@ def validate_gap_fields(
             ]
         mapped = (
             Mapping.objects.live()
+            .exclude(Q(source__kind="recital") | Q(target__kind="recital"))
             .filter(mapping_set_id=mapping_set_id)
             .filter(relationship__in=sorted(relations.COVERING))
             .filter(covering_mappings(source, target_instrument.pk))

@@ -439,3 +439,9 @@ def test_heatmap_shows_three_states_per_pair(client, people):
     assert "confirmed gaps (0)" in page
     history = client.get(f"/admin/crosswalk/gap/{Gap.objects.first().pk}/history/")
     assert history.status_code == 200
+
+
+def test_a_counterpart_only_in_a_recital_does_not_block_a_gap(people):
+    mapping("jp-ai-promotion-act:art_6__para_3", "eu-ai-act:rec_142", "intersects_with")
+    made = gap_draft(people["curator"], source="jp-ai-promotion-act:art_6__para_3")
+    assert made.status == "draft"
