@@ -24,10 +24,15 @@ Weights are tuned on half of the seed curation and measured on the other half
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 from django.db import connection
+from django.utils import timezone
 
+from crosswalk import embeddings
 from crosswalk.models import Instrument, Provision
 
 DEFAULT_K1 = 3.0
@@ -46,7 +51,8 @@ WITH RECURSIVE scope AS (
              AND length(p.search_vector) > 0 AS candidate,
            p.instrument_id = %(source_instrument)s AS source_side
     FROM (
-        SELECT *, in_force_until IS NULL OR in_force_until >= current_date AS in_force
+        SELECT *, in_force_from <= %(day)s
+                  AND (in_force_until IS NULL OR in_force_until >= %(day)s) AS in_force
         FROM crosswalk_provision
         WHERE instrument_id IN (%(target)s, %(source_instrument)s)
     ) p
@@ -111,16 +117,19 @@ weights AS (
     CROSS JOIN collection c
     WHERE f.targets > 0
 ),
-bm25 AS (
-    SELECT t.id,
-           sum(w.weight * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s * (
-               1 - %(b)s + %(b)s * l.length / c.average))) AS score
+contributions AS (
+    SELECT t.id, t.lexeme,
+           w.weight * t.tf * (%(k1)s + 1) / (t.tf + %(k1)s * (
+               1 - %(b)s + %(b)s * l.length / c.average)) AS score
     FROM terms t
     JOIN weights w USING (lexeme)
     JOIN lengths l USING (id)
     CROSS JOIN collection c
     WHERE t.candidate
-    GROUP BY t.id
+),
+bm25 AS (
+    SELECT id, sum(score) AS score, (array_agg(lexeme ORDER BY score DESC))[1:%(terms)s] AS shared
+    FROM contributions GROUP BY id
 ),
 containers AS (
     SELECT DISTINCT parent_id AS id FROM scope WHERE target_side AND parent_id IS NOT NULL
@@ -132,13 +141,73 @@ SELECT d.id,
        + CASE WHEN %(heading)s > 0
               THEN %(heading)s * similarity(d.label, (
                   SELECT label FROM documents WHERE id = %(source)s))
-              ELSE 0 END AS score
+              ELSE 0 END AS score,
+       coalesce(b.shared, '{}') AS shared
 FROM documents d
 LEFT JOIN bm25 b USING (id)
 WHERE d.candidate
-ORDER BY score DESC, d.position
-LIMIT %(limit)s
 """
+
+
+# The candidates in force on the day, and every vector of the dated texts they have that day;
+# the last rows (id NULL) are the vectors of the query provision's text (that day's, else its
+# latest).
+CANDIDATES_SQL = """
+SELECT p.id, p.parent_id, p.kind, p.position, e.language, e.vector
+FROM crosswalk_provision p
+LEFT JOIN crosswalk_provisiontext t
+  ON t.provision_id = p.id AND t.valid_from <= %(day)s
+ AND (t.valid_until IS NULL OR t.valid_until >= %(day)s)
+LEFT JOIN crosswalk_textembedding e ON e.text_id = t.id AND e.model = %(model)s
+WHERE p.instrument_id = %(target)s AND p.in_force_from <= %(day)s
+  AND (p.in_force_until IS NULL OR p.in_force_until >= %(day)s)
+UNION ALL
+SELECT NULL, NULL, '', 0, e.language, e.vector
+FROM crosswalk_textembedding e
+WHERE e.model = %(model)s AND e.text_id = (
+    SELECT t.id FROM crosswalk_provisiontext t WHERE t.provision_id = %(source)s
+    ORDER BY t.valid_from <= %(day)s AND (t.valid_until IS NULL OR t.valid_until >= %(day)s)
+             DESC, t.valid_from DESC
+    LIMIT 1)
+"""
+
+LEVELS = ("article", "principle", "leaf")
+# Kinds that are an instrument's numbered operative unit (an article, a principle, an action, a
+# NIST category): a provision with a child of one of these kinds only groups them.
+UNIT_KINDS = {
+    "article", "addenda_article", "principle", "recommendation", "action", "category",
+    "characteristic",
+}  # fmt: skip
+GROUPING_KINDS = {"chapter", "part", "title", "addenda", "addenda_group", "function"}
+# At principle level a NIST category gives way to its subcategories (GOVERN 1.1, …), the unit
+# principle-level crosswalks cite; everywhere else the principle level is the article level.
+PRINCIPLE_KINDS = {"subcategory"}
+ALSO_LIMIT = 3
+SHARED_TERMS = 6
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the scores are fused; chosen on the tuning half (bench/bench_suggestions.py).
+
+    `semantic` is the semantic share of the fused score (1 = embeddings only, 0 = BM25 only),
+    both standardised over the candidates; `parent` the share of a provision's parent's
+    semantic similarity blended into its own (a point is read with its paragraph);
+    `container` what provisions with children in force lose (in standard deviations)."""
+
+    semantic: float = 0.6
+    parent: float = 0.2
+    container: float = 0.2
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Related:
+    provision: Provision
+    relation: str
+    score: float
 
 
 @dataclass(frozen=True)
@@ -146,27 +215,36 @@ class Suggestion:
     rank: int
     score: float
     provision: Provision
+    semantic: float | None = None
+    lexical: float = 0.0
+    shared_terms: tuple[str, ...] = ()
+    semantic_texts: tuple[str, ...] = ()
+    also: tuple[Related, ...] = ()
 
 
-def suggestions_for(
-    provision: Provision,
-    target: Instrument,
-    *,
-    limit: int = 10,
-    k1: float = DEFAULT_K1,
-    b: float = DEFAULT_B,
-    source_idf: float = DEFAULT_SOURCE_IDF,
-    container: float = DEFAULT_CONTAINER,
-    heading: float = DEFAULT_HEADING,
-    context: bool = True,
-) -> list[Suggestion]:
-    """The `limit` provisions of `target` (in force today) most similar to `provision`.
+@dataclass
+class _Candidate:
+    id: int
+    parent: int | None
+    kind: str
+    position: int
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
-    `k1` and `b` are the BM25 saturation and length normalisation, `source_idf` the share of
-    a lexeme's weight taken from its rarity in the source instrument (0 = target only),
-    `container` the penalty of provisions with children, `heading` the weight of the headings'
-    trigram similarity; `context=False` leaves ancestors' headings out (for comparison).
-    """
+
+def _pair(vectors: dict[str, np.ndarray]) -> tuple[str, str]:
+    """(English, original) languages of a text's vectors; the original is English where the
+    text has no other."""
+    english = "en" if "en" in vectors else next(iter(vectors))
+    original = next((lang for lang in vectors if lang != "en"), english)
+    return english, original
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 1e-12 else values * 0
+
+
+def _lexical(provision: Provision, target: Instrument, day: datetime.date, **params: Any) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             SQL,
@@ -174,18 +252,192 @@ def suggestions_for(
                 "source": provision.pk,
                 "source_instrument": provision.instrument_id,
                 "target": target.pk,
-                "k1": k1,
-                "b": b,
-                "source_idf": source_idf,
-                "container": container,
-                "heading": heading,
-                "context": context,
-                "limit": limit,
+                "day": day,
+                "terms": SHARED_TERMS,
+                **params,
             },
         )
-        ranked = cursor.fetchall()
-    rows = Provision.objects.in_bulk([pk for pk, _ in ranked])
-    return [
-        Suggestion(rank=index, score=round(float(score), 4), provision=rows[pk])
-        for index, (pk, score) in enumerate(ranked, start=1)
+        return {pk: (float(score), list(shared)) for pk, score, shared in cursor.fetchall()}
+
+
+def _candidates(
+    provision: Provision, target: Instrument, day: datetime.date
+) -> tuple[dict[int, _Candidate], dict[str, np.ndarray]]:
+    model = embeddings.model_id()
+    candidates: dict[int, _Candidate] = {}
+    query: dict[str, np.ndarray] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CANDIDATES_SQL,
+            {"source": provision.pk, "target": target.pk, "day": day, "model": model},
+        )
+        for pk, parent, kind, position, language, vector in cursor.fetchall():
+            if pk is None:
+                query[language] = embeddings.from_bytes(vector)
+                continue
+            candidate = candidates.setdefault(pk, _Candidate(pk, parent, kind, position))
+            if vector is not None:
+                candidate.vectors[language] = embeddings.from_bytes(vector)
+    return candidates, query
+
+
+def _unit(pk: int, candidates: dict[int, _Candidate], level: str, children: dict) -> int | None:
+    """The provision that stands for `pk` at `level` (None: a grouping, not a unit)."""
+    chain = [pk]
+    while candidates[chain[-1]].parent in candidates:
+        chain.append(candidates[chain[-1]].parent)
+    if level == "principle":
+        fine = next((c for c in chain if candidates[c].kind in PRINCIPLE_KINDS), None)
+        if fine is not None:
+            return fine
+    for c in reversed(chain):  # from the top: the first provision that is not a grouping
+        kind = candidates[c].kind
+        groups = kind in GROUPING_KINDS or any(
+            candidates[k].kind in UNIT_KINDS for k in children.get(c, ())
+        )
+        if not groups:
+            if level == "principle" and any(
+                candidates[k].kind in PRINCIPLE_KINDS for k in children.get(c, ())
+            ):
+                return None  # a category: its subcategories are the units
+            return c
+    return None
+
+
+def suggestions_for(
+    provision: Provision,
+    target: Instrument,
+    *,
+    limit: int = 10,
+    day: datetime.date | None = None,
+    level: str | None = None,
+    include_recitals: bool = False,
+    weights: Weights = DEFAULT_WEIGHTS,
+    k1: float = DEFAULT_K1,
+    b: float = DEFAULT_B,
+    source_idf: float = DEFAULT_SOURCE_IDF,
+    container: float = DEFAULT_CONTAINER,
+    heading: float = DEFAULT_HEADING,
+    context: bool = True,
+) -> list[Suggestion]:
+    """The `limit` provisions of `target` in force on `day` (default today) that best match
+    `provision`, by meaning (embeddings) and by shared words (BM25), fused by `weights`.
+
+    Recitals are left out unless `include_recitals`. `level` ranks articles (or an instrument's
+    equivalent unit: a principle, an action, an executive order's section), `principle` the same
+    but NIST subcategories rather than categories, `leaf` only the most specific provisions;
+    a unit scores as its best part, and its best parts are listed in `also`. Without a level,
+    a provision and its ancestor are never both shown: the better one is, the other is in its
+    `also`. Three queries whatever the limit.
+
+    `k1`, `b`, `source_idf`, `container`, `heading` and `context` tune the BM25 score (see the
+    module docstring)."""
+    day = day or timezone.localdate()
+    candidates, query = _candidates(provision, target, day)
+    lexical = _lexical(
+        provision,
+        target,
+        day,
+        k1=k1,
+        b=b,
+        source_idf=source_idf,
+        container=container,
+        heading=heading,
+        context=context,
+    )
+    children: dict[int, list[int]] = {}
+    for c in candidates.values():
+        if c.parent in candidates:
+            children.setdefault(c.parent, []).append(c.id)
+    pool = [
+        c
+        for c in candidates.values()
+        if (c.vectors or c.id in lexical) and (include_recitals or c.kind != "recital")
     ]
+    if not pool:
+        return []
+    index = {c.id: n for n, c in enumerate(pool)}
+    lex = np.array([lexical.get(c.id, (0.0, []))[0] for c in pool])
+    semantic = np.full(len(pool), np.nan)
+    texts: dict[int, tuple[str, ...]] = {}
+    if query:
+        q_en, q_orig = _pair(query)
+        for n, c in enumerate(pool):
+            if not c.vectors:
+                continue
+            c_en, c_orig = _pair(c.vectors)
+            semantic[n] = 0.5 * (
+                float(query[q_en] @ c.vectors[c_en]) + float(query[q_orig] @ c.vectors[c_orig])
+            )
+            texts[c.id] = tuple(dict.fromkeys([f"{q_en}→{c_en}", f"{q_orig}→{c_orig}"]))
+    if np.isnan(semantic).all():
+        fused = _standard(lex)
+    else:
+        sem = np.where(np.isnan(semantic), np.nanmin(semantic), semantic)
+        parents = np.array([index.get(c.parent, n) for n, c in enumerate(pool)])
+        sem = (1 - weights.parent) * sem + weights.parent * sem[parents]
+        fused = weights.semantic * _standard(sem) + (1 - weights.semantic) * _standard(lex)
+    fused = fused - weights.container * np.array([float(c.id in children) for c in pool])
+    order = sorted(range(len(pool)), key=lambda n: (-fused[n], pool[n].position))
+
+    groups: dict[int, list[int]] = {}  # shown provision -> the related ones it stands for
+    if level in ("article", "principle"):
+        for n in order:
+            unit = _unit(pool[n].id, candidates, level, children)
+            if unit is not None and (unit in groups or len(groups) < limit):
+                groups.setdefault(unit, []).append(pool[n].id)
+    else:
+        ancestors: dict[int, set[int]] = {}
+        for n in order:
+            if len(groups) >= limit:
+                break
+            c = pool[n]
+            if level == "leaf" and c.id in children:
+                continue
+            line, parent = set(), c.parent
+            while parent in candidates:
+                line.add(parent)
+                parent = candidates[parent].parent
+            ancestors[c.id] = line
+            holder = next(
+                (shown for shown in groups if shown in line or c.id in ancestors[shown]), None
+            )
+            if holder is None:
+                groups[c.id] = [c.id]
+            else:
+                groups[holder].append(c.id)
+    best = {unit: members[0] for unit, members in groups.items()}
+    ranked = sorted(groups, key=lambda unit: -fused[index[best[unit]]])[:limit]
+    wanted = set(ranked) | {m for unit in ranked for m in groups[unit][: ALSO_LIMIT + 1]}
+    rows = Provision.objects.in_bulk(wanted)
+
+    def relation(unit: int, other: int) -> str:
+        chain, parent = [], candidates[other].parent
+        while parent in candidates:
+            chain.append(parent)
+            parent = candidates[parent].parent
+        if unit in chain:
+            return "child" if chain[0] == unit else "descendant"
+        return "parent" if candidates[unit].parent == other else "ancestor"
+
+    out = []
+    for rank, unit in enumerate(ranked, start=1):
+        top = best[unit]
+        n = index[top]
+        also = tuple(
+            Related(rows[m], relation(unit, m), round(float(fused[index[m]]), 3))
+            for m in [m for m in groups[unit] if m != unit][:ALSO_LIMIT]
+        )
+        out.append(
+            Suggestion(
+                rank=rank,
+                score=round(float(fused[n]), 3),
+                provision=rows[unit],
+                semantic=None if np.isnan(semantic[n]) else round(float(semantic[n]), 4),
+                lexical=round(float(lex[n]), 4),
+                shared_terms=tuple(lexical.get(top, (0.0, []))[1]),
+                semantic_texts=texts.get(top, ()),
+                also=also,
+            )
+        )
+    return out

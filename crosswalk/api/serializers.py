@@ -105,12 +105,45 @@ class MappingSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class SuggestionRelatedSerializer(serializers.Serializer):
+    public_id = serializers.CharField(source="provision.public_id")
+    citation = serializers.CharField(source="provision.citation")
+    relation = serializers.CharField(
+        help_text="How it relates to the suggestion: parent, ancestor, child or descendant."
+    )
+    score = serializers.FloatField()
+
+
 class SuggestionSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="Fused score (standardised semantic and lexical).")
     public_id = serializers.CharField(source="provision.public_id")
     citation = serializers.CharField(source="provision.citation")
     heading = serializers.CharField(source="provision.heading")
+    kind = serializers.CharField(source="provision.kind")
+    semantic_score = serializers.FloatField(
+        source="semantic",
+        allow_null=True,
+        help_text="Cosine similarity of the sentence embeddings (mean over `semantic_texts`).",
+    )
+    lexical_score = serializers.FloatField(
+        source="lexical", help_text="BM25 over the English texts, normalised by the query."
+    )
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Stemmed English terms both texts use, the most telling first.",
+    )
+    semantic_texts = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Which texts the embeddings compared, as "query language→candidate language": '
+        'a Japanese or Korean original is compared beside its English translation ("ja→en", '
+        '"en→en").',
+    )
+    also = SuggestionRelatedSerializer(
+        many=True,
+        help_text="Related provisions this suggestion stands for (its parent or parts), "
+        "best first.",
+    )
 
 
 class SuggestionQuerySerializer(serializers.Serializer):
@@ -118,6 +151,17 @@ class SuggestionQuerySerializer(serializers.Serializer):
         slug_field="slug", queryset=Instrument.objects.all()
     )
     limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
+    as_of = serializers.DateField(
+        required=False, help_text="Only provisions in force on this day (default today)."
+    )
+    level = serializers.ChoiceField(
+        choices=["article", "principle", "leaf"],
+        required=False,
+        help_text="article: articles or the instrument's equivalent unit; principle: the same "
+        "with NIST subcategories; leaf: the most specific provisions only. Default: any level, "
+        "a provision and its ancestor never both shown.",
+    )
+    include_recitals = serializers.BooleanField(required=False, default=False)
 
 
 class ErrorBodySerializer(serializers.Serializer):

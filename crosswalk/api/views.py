@@ -233,7 +233,9 @@ class ProvisionViewSet(
     @extend_schema(
         parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
         responses={200: SuggestionSerializer(many=True), **ERRORS},
-        description="Staff only: the provisions of `target_instrument` most similar in text.",
+        description="Staff only: the provisions of `target_instrument` in force on `as_of` "
+        "that best match this one, by meaning (multilingual sentence embeddings) and shared words "
+        "(BM25), each with both scores and what they compared.",
     )
     @action(detail=True, methods=["get"], permission_classes=[IsStaffUser], filterset_class=None)
     def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -241,7 +243,14 @@ class ProvisionViewSet(
         provision = self.get_object()
         if query["target_instrument"].pk == provision.instrument_id:
             raise ValidationError({"target_instrument": ["Must differ from the provision's own."]})
-        ranked = suggestions_for(provision, query["target_instrument"], limit=query["limit"])
+        ranked = suggestions_for(
+            provision,
+            query["target_instrument"],
+            limit=query["limit"],
+            day=query.get("as_of"),
+            level=query.get("level"),
+            include_recitals=query["include_recitals"],
+        )
         return Response(SuggestionSerializer(ranked, many=True).data)
 
 
