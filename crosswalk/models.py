@@ -292,7 +292,8 @@ class TextEmbedding(models.Model):
 
     A Japanese or Korean text has two: its original and its English translation. Kept beside
     ProvisionText rather than in it so that its history does not copy vectors. `input_hash`
-    identifies the embedded string: a vector is recomputed only when that string changes.
+    identifies the embedded string: a vector is recomputed only when that string changes. Other
+    models' vectors may sit beside the configured model's (the benchmark compares models).
     Stored as little-endian float32 bytes, which every supported PostgreSQL holds (pgvector is
     not needed: ranking reads one instrument's vectors and compares them in numpy)."""
 
@@ -305,7 +306,7 @@ class TextEmbedding(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["text", "language"], name="embedding_text_language_uniq"
+                fields=["text", "language", "model"], name="embedding_text_language_model_uniq"
             )
         ]
 

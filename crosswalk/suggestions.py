@@ -184,6 +184,14 @@ GROUPING_KINDS = {"chapter", "part", "title", "addenda", "addenda_group", "funct
 PRINCIPLE_KINDS = {"subcategory"}
 ALSO_LIMIT = 3
 SHARED_TERMS = 6
+LEXICAL_DEFAULTS = {
+    "k1": DEFAULT_K1,
+    "b": DEFAULT_B,
+    "source_idf": DEFAULT_SOURCE_IDF,
+    "container": DEFAULT_CONTAINER,
+    "heading": DEFAULT_HEADING,
+    "context": True,
+}
 
 
 @dataclass(frozen=True)
@@ -229,6 +237,9 @@ class _Candidate:
     kind: str
     position: int
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    semantic: float = float("nan")
+    texts: tuple[str, ...] = ()
+    line: tuple[int, ...] = ()  # ancestors in force, nearest first
 
 
 def _pair(vectors: dict[str, np.ndarray]) -> tuple[str, str]:
@@ -244,7 +255,9 @@ def _standard(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / spread if spread > 1e-12 else values * 0
 
 
-def _lexical(provision: Provision, target: Instrument, day: datetime.date, **params: Any) -> dict:
+def _lexical(
+    provision: Provision, target: Instrument, day: datetime.date, params: dict[str, Any]
+) -> dict[int, tuple[float, list[str]]]:
     with connection.cursor() as cursor:
         cursor.execute(
             SQL,
@@ -254,16 +267,16 @@ def _lexical(provision: Provision, target: Instrument, day: datetime.date, **par
                 "target": target.pk,
                 "day": day,
                 "terms": SHARED_TERMS,
+                **LEXICAL_DEFAULTS,
                 **params,
             },
         )
         return {pk: (float(score), list(shared)) for pk, score, shared in cursor.fetchall()}
 
 
-def _candidates(
-    provision: Provision, target: Instrument, day: datetime.date
+def candidate_vectors(
+    provision: Provision, target: Instrument, day: datetime.date, model: str
 ) -> tuple[dict[int, _Candidate], dict[str, np.ndarray]]:
-    model = embeddings.model_id()
     candidates: dict[int, _Candidate] = {}
     query: dict[str, np.ndarray] = {}
     with connection.cursor() as cursor:
@@ -279,6 +292,62 @@ def _candidates(
             if vector is not None:
                 candidate.vectors[language] = embeddings.from_bytes(vector)
     return candidates, query
+
+
+@dataclass
+class RankingInputs:
+    """What one ranking needs from the database (two queries): every candidate in force on the
+    day with its vectors, the query's vectors, and each candidate's BM25 score and terms."""
+
+    candidates: dict[int, _Candidate]
+    query: dict[str, np.ndarray]
+    lexical: dict[int, tuple[float, list[str]]]
+    children: dict[int, list[int]]
+    prepared: bool = False
+    units: dict[tuple[int, str], int | None] = field(default_factory=dict)
+
+
+def ranking_inputs(
+    provision: Provision,
+    target: Instrument,
+    *,
+    day: datetime.date | None = None,
+    model: str | None = None,
+    **lexical: Any,
+) -> RankingInputs:
+    """`lexical` overrides the BM25 parameters (k1, b, source_idf, container, heading, context:
+    see the module docstring); `model` the embedding model whose vectors are compared."""
+    day = day or timezone.localdate()
+    candidates, query = candidate_vectors(provision, target, day, model or embeddings.model_id())
+    return RankingInputs(candidates, query, _lexical(provision, target, day, lexical), {})
+
+
+def _prepare(inputs: RankingInputs) -> None:
+    """Fills each candidate's semantic similarity (mean of English with English and original
+    with original, where an English-only text stands for its own original), its ancestors and
+    the children lists."""
+    candidates, query = inputs.candidates, inputs.query
+    for c in candidates.values():
+        if c.parent in candidates:
+            inputs.children.setdefault(c.parent, []).append(c.id)
+        line, parent = [], c.parent
+        while parent in candidates:
+            line.append(parent)
+            parent = candidates[parent].parent
+        c.line = tuple(line)
+    with_vectors = [c for c in candidates.values() if c.vectors]
+    if not query or not with_vectors:
+        return
+    q_en, q_orig = _pair(query)
+    pairs = [_pair(c.vectors) for c in with_vectors]
+    english = np.vstack([c.vectors[en] for c, (en, _) in zip(with_vectors, pairs, strict=True)])
+    original = np.vstack(
+        [c.vectors[orig] for c, (_, orig) in zip(with_vectors, pairs, strict=True)]
+    )
+    scores = 0.5 * (english @ query[q_en] + original @ query[q_orig])
+    for c, (en, orig), score in zip(with_vectors, pairs, scores, strict=True):
+        c.semantic = float(score)
+        c.texts = tuple(dict.fromkeys([f"{q_en}→{en}", f"{q_orig}→{orig}"]))
 
 
 def _unit(pk: int, candidates: dict[int, _Candidate], level: str, children: dict) -> int | None:
@@ -304,51 +373,34 @@ def _unit(pk: int, candidates: dict[int, _Candidate], level: str, children: dict
     return None
 
 
-def suggestions_for(
-    provision: Provision,
-    target: Instrument,
+@dataclass(frozen=True)
+class Ranked:
+    """A ranking before its provisions are loaded: ids, scores and related ids."""
+
+    id: int
+    score: float
+    semantic: float | None
+    lexical: float
+    shared_terms: tuple[str, ...]
+    semantic_texts: tuple[str, ...]
+    also: tuple[tuple[int, str, float], ...]
+
+
+def rank(
+    inputs: RankingInputs,
     *,
     limit: int = 10,
-    day: datetime.date | None = None,
     level: str | None = None,
     include_recitals: bool = False,
     weights: Weights = DEFAULT_WEIGHTS,
-    k1: float = DEFAULT_K1,
-    b: float = DEFAULT_B,
-    source_idf: float = DEFAULT_SOURCE_IDF,
-    container: float = DEFAULT_CONTAINER,
-    heading: float = DEFAULT_HEADING,
-    context: bool = True,
-) -> list[Suggestion]:
-    """The `limit` provisions of `target` in force on `day` (default today) that best match
-    `provision`, by meaning (embeddings) and by shared words (BM25), fused by `weights`.
-
-    Recitals are left out unless `include_recitals`. `level` ranks articles (or an instrument's
-    equivalent unit: a principle, an action, an executive order's section), `principle` the same
-    but NIST subcategories rather than categories, `leaf` only the most specific provisions;
-    a unit scores as its best part, and its best parts are listed in `also`. Without a level,
-    a provision and its ancestor are never both shown: the better one is, the other is in its
-    `also`. Three queries whatever the limit.
-
-    `k1`, `b`, `source_idf`, `container`, `heading` and `context` tune the BM25 score (see the
-    module docstring)."""
-    day = day or timezone.localdate()
-    candidates, query = _candidates(provision, target, day)
-    lexical = _lexical(
-        provision,
-        target,
-        day,
-        k1=k1,
-        b=b,
-        source_idf=source_idf,
-        container=container,
-        heading=heading,
-        context=context,
-    )
-    children: dict[int, list[int]] = {}
-    for c in candidates.values():
-        if c.parent in candidates:
-            children.setdefault(c.parent, []).append(c.id)
+    collapse: bool = True,
+) -> list[Ranked]:
+    """Fuse, filter and group the candidates (no database access). `collapse=False` drops the
+    parent/child rule (only to measure what it does)."""
+    if not inputs.prepared:
+        _prepare(inputs)
+        inputs.prepared = True
+    candidates, lexical, children = inputs.candidates, inputs.lexical, inputs.children
     pool = [
         c
         for c in candidates.values()
@@ -358,19 +410,8 @@ def suggestions_for(
         return []
     index = {c.id: n for n, c in enumerate(pool)}
     lex = np.array([lexical.get(c.id, (0.0, []))[0] for c in pool])
-    semantic = np.full(len(pool), np.nan)
-    texts: dict[int, tuple[str, ...]] = {}
-    if query:
-        q_en, q_orig = _pair(query)
-        for n, c in enumerate(pool):
-            if not c.vectors:
-                continue
-            c_en, c_orig = _pair(c.vectors)
-            semantic[n] = 0.5 * (
-                float(query[q_en] @ c.vectors[c_en]) + float(query[q_orig] @ c.vectors[c_orig])
-            )
-            texts[c.id] = tuple(dict.fromkeys([f"{q_en}→{c_en}", f"{q_orig}→{c_orig}"]))
-    if np.isnan(semantic).all():
+    semantic = np.array([c.semantic for c in pool])
+    if np.isnan(semantic).all() or weights.semantic == 0:
         fused = _standard(lex)
     else:
         sem = np.where(np.isnan(semantic), np.nanmin(semantic), semantic)
@@ -378,66 +419,100 @@ def suggestions_for(
         sem = (1 - weights.parent) * sem + weights.parent * sem[parents]
         fused = weights.semantic * _standard(sem) + (1 - weights.semantic) * _standard(lex)
     fused = fused - weights.container * np.array([float(c.id in children) for c in pool])
-    order = sorted(range(len(pool)), key=lambda n: (-fused[n], pool[n].position))
+    order = np.lexsort((np.array([c.position for c in pool]), -fused))
 
     groups: dict[int, list[int]] = {}  # shown provision -> the related ones it stands for
     if level in ("article", "principle"):
         for n in order:
-            unit = _unit(pool[n].id, candidates, level, children)
+            key = (pool[n].id, level)
+            if key not in inputs.units:
+                inputs.units[key] = _unit(pool[n].id, candidates, level, children)
+            unit = inputs.units[key]
             if unit is not None and (unit in groups or len(groups) < limit):
                 groups.setdefault(unit, []).append(pool[n].id)
     else:
-        ancestors: dict[int, set[int]] = {}
         for n in order:
             if len(groups) >= limit:
                 break
             c = pool[n]
             if level == "leaf" and c.id in children:
                 continue
-            line, parent = set(), c.parent
-            while parent in candidates:
-                line.add(parent)
-                parent = candidates[parent].parent
-            ancestors[c.id] = line
-            holder = next(
-                (shown for shown in groups if shown in line or c.id in ancestors[shown]), None
+            holder = (
+                next(
+                    (s for s in groups if s in c.line or c.id in candidates[s].line),
+                    None,
+                )
+                if collapse
+                else None
             )
             if holder is None:
                 groups[c.id] = [c.id]
             else:
                 groups[holder].append(c.id)
-    best = {unit: members[0] for unit, members in groups.items()}
-    ranked = sorted(groups, key=lambda unit: -fused[index[best[unit]]])[:limit]
-    wanted = set(ranked) | {m for unit in ranked for m in groups[unit][: ALSO_LIMIT + 1]}
-    rows = Provision.objects.in_bulk(wanted)
 
     def relation(unit: int, other: int) -> str:
-        chain, parent = [], candidates[other].parent
-        while parent in candidates:
-            chain.append(parent)
-            parent = candidates[parent].parent
+        chain = candidates[other].line
         if unit in chain:
             return "child" if chain[0] == unit else "descendant"
         return "parent" if candidates[unit].parent == other else "ancestor"
 
     out = []
-    for rank, unit in enumerate(ranked, start=1):
-        top = best[unit]
+    for unit in sorted(groups, key=lambda unit: -fused[index[groups[unit][0]]])[:limit]:
+        top = groups[unit][0]  # the unit's best part (itself unless a part scores better)
         n = index[top]
-        also = tuple(
-            Related(rows[m], relation(unit, m), round(float(fused[index[m]]), 3))
-            for m in [m for m in groups[unit] if m != unit][:ALSO_LIMIT]
-        )
         out.append(
-            Suggestion(
-                rank=rank,
+            Ranked(
+                id=unit,
                 score=round(float(fused[n]), 3),
-                provision=rows[unit],
                 semantic=None if np.isnan(semantic[n]) else round(float(semantic[n]), 4),
                 lexical=round(float(lex[n]), 4),
                 shared_terms=tuple(lexical.get(top, (0.0, []))[1]),
-                semantic_texts=texts.get(top, ()),
-                also=also,
+                semantic_texts=candidates[top].texts,
+                also=tuple(
+                    (m, relation(unit, m), round(float(fused[index[m]]), 3))
+                    for m in [m for m in groups[unit] if m != unit][:ALSO_LIMIT]
+                ),
             )
         )
     return out
+
+
+def suggestions_for(
+    provision: Provision,
+    target: Instrument,
+    *,
+    limit: int = 10,
+    day: datetime.date | None = None,
+    level: str | None = None,
+    include_recitals: bool = False,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[Suggestion]:
+    """The `limit` provisions of `target` in force on `day` (default today) that best match
+    `provision`, by meaning (embeddings) and by shared words (BM25), fused by `weights`.
+
+    Recitals are left out unless `include_recitals`. `level="article"` ranks articles (or an
+    instrument's equivalent unit: a principle, an action, an executive order's section, a NIST
+    category), `"principle"` the same but NIST subcategories rather than categories, `"leaf"`
+    only the most specific provisions; a unit scores as its best part, and its best parts are in
+    `also`. Without a level, a provision and its ancestor are never both shown: the better one
+    is, and the other is in its `also`. Three queries whatever the limit."""
+    inputs = ranking_inputs(provision, target, day=day)
+    ranked = rank(
+        inputs, limit=limit, level=level, include_recitals=include_recitals, weights=weights
+    )
+    rows = Provision.objects.in_bulk(
+        {r.id for r in ranked} | {m for r in ranked for m, _, _ in r.also}
+    )
+    return [
+        Suggestion(
+            rank=position,
+            score=r.score,
+            provision=rows[r.id],
+            semantic=r.semantic,
+            lexical=r.lexical,
+            shared_terms=r.shared_terms,
+            semantic_texts=r.semantic_texts,
+            also=tuple(Related(rows[m], relation, score) for m, relation, score in r.also),
+        )
+        for position, r in enumerate(ranked, start=1)
+    ]

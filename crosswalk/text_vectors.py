@@ -110,7 +110,9 @@ def vectors_sync(
     inputs = list(text_inputs())
     stored = {
         (row["text_id"], row["language"]): (row["model"], row["input_hash"], row["pk"])
-        for row in TextEmbedding.objects.values("pk", "text_id", "language", "model", "input_hash")
+        for row in TextEmbedding.objects.filter(model=model).values(
+            "pk", "text_id", "language", "model", "input_hash"
+        )
     }
     wanted = {(i.text_id, i.language) for i in inputs}
     stale = [i for i in inputs if stored.get((i.text_id, i.language), ())[:2] != (model, i.hash)]

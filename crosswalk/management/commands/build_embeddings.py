@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, output: Path, recompute: bool, **options: object) -> None:
         if recompute:
-            TextEmbedding.objects.all().delete()
+            TextEmbedding.objects.filter(model=embeddings.model_id()).delete()
         # The shipped files are not a source here: what changed must be computed.
         kept, _, computed = vectors_sync(None, progress=self.stdout.write)
         counts = fixtures_write(output)
