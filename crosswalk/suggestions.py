@@ -173,7 +173,8 @@ WHERE e.model = %(model)s AND e.text_id = (
 
 LEVELS = ("article", "principle", "leaf")
 # Kinds that are an instrument's numbered operative unit (an article, a principle, an action, a
-# NIST category): a provision with a child of one of these kinds only groups them.
+# NIST category): a provision with a child of one of these kinds (or of a grouping kind) only
+# groups them.
 UNIT_KINDS = {
     "article", "addenda_article", "principle", "recommendation", "action", "category",
     "characteristic",
@@ -362,7 +363,7 @@ def _unit(pk: int, candidates: dict[int, _Candidate], level: str, children: dict
     for c in reversed(chain):  # from the top: the first provision that is not a grouping
         kind = candidates[c].kind
         groups = kind in GROUPING_KINDS or any(
-            candidates[k].kind in UNIT_KINDS for k in children.get(c, ())
+            candidates[k].kind in UNIT_KINDS | GROUPING_KINDS for k in children.get(c, ())
         )
         if not groups:
             if level == "principle" and any(
