@@ -237,10 +237,10 @@ class _Candidate:
     parent: int | None
     kind: str
     position: int
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    has_vector: bool = False
     semantic: float = float("nan")
     texts: tuple[str, ...] = ()
-    line: tuple[int, ...] = ()  # ancestors in force, nearest first
+    line: tuple[int, ...] | None = None
 
 
 def _pair(vectors: dict[str, np.ndarray]) -> tuple[str, str]:
@@ -278,8 +278,13 @@ def _lexical(
 def candidate_vectors(
     provision: Provision, target: Instrument, day: datetime.date, model: str
 ) -> tuple[dict[int, _Candidate], dict[str, np.ndarray]]:
+    """The candidates in force on `day`, each with its semantic similarity to `provision`: the
+    mean of English against English and original against original, where a text with no other
+    original stands for its own (so a Japanese query is read both in Japanese and in English)."""
     candidates: dict[int, _Candidate] = {}
     query: dict[str, np.ndarray] = {}
+    english: list[tuple[int, bytes]] = []
+    originals: list[tuple[int, str, bytes]] = []
     with connection.cursor() as cursor:
         cursor.execute(
             CANDIDATES_SQL,
@@ -289,9 +294,34 @@ def candidate_vectors(
             if pk is None:
                 query[language] = embeddings.from_bytes(vector)
                 continue
-            candidate = candidates.setdefault(pk, _Candidate(pk, parent, kind, position))
-            if vector is not None:
-                candidate.vectors[language] = embeddings.from_bytes(vector)
+            if pk not in candidates:
+                candidates[pk] = _Candidate(pk, parent, kind, position)
+            if vector is None:
+                continue
+            candidates[pk].has_vector = True
+            if language == "en":
+                english.append((pk, bytes(vector)))
+            else:
+                originals.append((pk, language, bytes(vector)))
+    if not query or not english:
+        return candidates, query
+    q_en, q_orig = _pair(query)
+    matrix = np.frombuffer(b"".join(raw for _, raw in english), dtype="<f4").reshape(
+        len(english), -1
+    )
+    with_english = 0.5 * (matrix @ query[q_en])
+    as_original = dict(zip((pk for pk, _ in english), 0.5 * (matrix @ query[q_orig]), strict=True))
+    own: dict[int, tuple[str, float]] = {}
+    if originals:
+        rest = np.frombuffer(b"".join(raw for _, _, raw in originals), dtype="<f4").reshape(
+            len(originals), -1
+        )
+        for (pk, language, _), score in zip(originals, 0.5 * (rest @ query[q_orig]), strict=True):
+            own[pk] = (language, float(score))
+    for (pk, _), score in zip(english, with_english, strict=True):
+        language, other = own.get(pk, ("en", float(as_original[pk])))
+        candidates[pk].semantic = float(score) + other
+        candidates[pk].texts = tuple(dict.fromkeys([f"{q_en}→en", f"{q_orig}→{language}"]))
     return candidates, query
 
 
@@ -323,32 +353,15 @@ def ranking_inputs(
     return RankingInputs(candidates, query, _lexical(provision, target, day, lexical), {})
 
 
-def _prepare(inputs: RankingInputs) -> None:
-    """Fills each candidate's semantic similarity (mean of English with English and original
-    with original, where an English-only text stands for its own original), its ancestors and
-    the children lists."""
-    candidates, query = inputs.candidates, inputs.query
-    for c in candidates.values():
-        if c.parent in candidates:
-            inputs.children.setdefault(c.parent, []).append(c.id)
+def _line(c: _Candidate, candidates: dict[int, _Candidate]) -> tuple[int, ...]:
+    """Ancestors in force, nearest first (computed once, for the candidates looked at)."""
+    if c.line is None:
         line, parent = [], c.parent
         while parent in candidates:
             line.append(parent)
             parent = candidates[parent].parent
         c.line = tuple(line)
-    with_vectors = [c for c in candidates.values() if c.vectors]
-    if not query or not with_vectors:
-        return
-    q_en, q_orig = _pair(query)
-    pairs = [_pair(c.vectors) for c in with_vectors]
-    english = np.vstack([c.vectors[en] for c, (en, _) in zip(with_vectors, pairs, strict=True)])
-    original = np.vstack(
-        [c.vectors[orig] for c, (_, orig) in zip(with_vectors, pairs, strict=True)]
-    )
-    scores = 0.5 * (english @ query[q_en] + original @ query[q_orig])
-    for c, (en, orig), score in zip(with_vectors, pairs, scores, strict=True):
-        c.semantic = float(score)
-        c.texts = tuple(dict.fromkeys([f"{q_en}→{en}", f"{q_orig}→{orig}"]))
+    return c.line
 
 
 def _unit(pk: int, candidates: dict[int, _Candidate], level: str, children: dict) -> int | None:
@@ -398,14 +411,16 @@ def rank(
 ) -> list[Ranked]:
     """Fuse, filter and group the candidates (no database access). `collapse=False` drops the
     parent/child rule (only to measure what it does)."""
-    if not inputs.prepared:
-        _prepare(inputs)
-        inputs.prepared = True
     candidates, lexical, children = inputs.candidates, inputs.lexical, inputs.children
+    if not inputs.prepared:
+        for c in candidates.values():
+            if c.parent in candidates:
+                children.setdefault(c.parent, []).append(c.id)
+        inputs.prepared = True
     pool = [
         c
         for c in candidates.values()
-        if (c.vectors or c.id in lexical) and (include_recitals or c.kind != "recital")
+        if (c.has_vector or c.id in lexical) and (include_recitals or c.kind != "recital")
     ]
     if not pool:
         return []
@@ -438,9 +453,10 @@ def rank(
             c = pool[n]
             if level == "leaf" and c.id in children:
                 continue
+            line = _line(c, candidates)
             holder = (
                 next(
-                    (s for s in groups if s in c.line or c.id in candidates[s].line),
+                    (s for s in groups if s in line or c.id in _line(candidates[s], candidates)),
                     None,
                 )
                 if collapse
@@ -452,7 +468,7 @@ def rank(
                 groups[holder].append(c.id)
 
     def relation(unit: int, other: int) -> str:
-        chain = candidates[other].line
+        chain = _line(candidates[other], candidates)
         if unit in chain:
             return "child" if chain[0] == unit else "descendant"
         return "parent" if candidates[unit].parent == other else "ancestor"
