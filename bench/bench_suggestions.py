@@ -295,11 +295,17 @@ def legacy_metrics(cases: list[Case]) -> dict[str, float]:
 
 
 BM25 = Weights(semantic=0.0, parent=0.0, container=0.0)
-ALONE = Weights(semantic=1.0, parent=0.0, container=0.0)
+# A model alone: only its similarity, with the structural weights tuned for it too.
+ALONE_GRID = [
+    Weights(semantic=1.0, parent=p, container=c)
+    for p, c in itertools.product([0.0, 0.2, 0.4], [0.0, 0.2, 0.4, 0.6])
+]
 
 
-def tune(cases: list[Case], inputs: Inputs, model: str) -> tuple[Weights, dict[str, float]]:
-    scored = [(measure(cases, inputs, model, w)[0], w) for w in GRID]
+def tune(
+    cases: list[Case], inputs: Inputs, model: str, grid: list[Weights] = GRID
+) -> tuple[Weights, dict[str, float]]:
+    scored = [(measure(cases, inputs, model, w)[0], w) for w in grid]
     best, chosen = max(scored, key=lambda pair: (pair[0]["mrr"], pair[0]["r10"]))
     return chosen, best
 
@@ -341,9 +347,14 @@ def main() -> None:
     rules = measure(test_set, inputs, chosen_model, BM25)
     lines.append(row("BM25, recitals out, parent/child rule", rules[0]))
     tuned_rows = []
+    alone_weights = {}
     for label, name in models.items():
-        alone = measure(test_set, inputs, name, ALONE)
-        lines.append(row(f"{label} alone", alone[0]))
+        alone_weights[name], _ = tune(tune_set, inputs, name, ALONE_GRID)
+        alone = measure(test_set, inputs, name, alone_weights[name])
+        w = alone_weights[name]
+        lines.append(
+            row(f"{label} alone (parent {w.parent:g}, container {w.container:g})", alone[0])
+        )
         weights, tuning = tune(tune_set, inputs, name)
         held = measure(test_set, inputs, name, weights)
         results[label] = (weights, held)
@@ -366,7 +377,7 @@ def main() -> None:
         by_pair[c.pair].append(c)
     for pair, group in sorted(by_pair.items()):
         cur = measure(group, inputs, chosen_model, BM25, collapse=False, recitals=True)[0]
-        alone = measure(group, inputs, chosen_model, ALONE)[0]
+        alone = measure(group, inputs, chosen_model, alone_weights[chosen_model])[0]
         hyb = measure(group, inputs, chosen_model, weights)[0]
         pair_lines.append(
             f"| {pair} | {len(group)} | {cur['r10']:.3f} / {cur['mrr']:.3f} | "
