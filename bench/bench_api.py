@@ -1,4 +1,4 @@
-"""API benchmarks on the synthetic namespace (run `manage.py generate_synthetic` first).
+"""API benchmarks on the synthetic namespace (run `bench/generate_synthetic.py` first).
 
 1. Provision list, 100 a page, against a hand-written psycopg query returning the same JSON.
 2. `q` full-text search over all provisions: p95.
@@ -19,15 +19,17 @@ django_setup()
 
 from django.db import connection  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+from synthetic import SLUG_PREFIX, WORDS  # noqa: E402
 
 from crosswalk.models import Organisation, PartnerAPIKey, Provision  # noqa: E402
-from crosswalk.synthetic import SLUG_PREFIX, WORDS  # noqa: E402
+from crosswalk.status import status_sql  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 REPEAT = 10 if QUICK else 60
 
 # The same fields, in the same shape, as ProvisionSerializer without a date: built by PostgreSQL.
-HAND_WRITTEN = """
+HAND_WRITTEN = (
+    """
 SELECT json_build_object(
   'count', (SELECT count(*) FROM crosswalk_provision p JOIN crosswalk_instrument i
             ON i.id = p.instrument_id WHERE i.slug = %(slug)s),
@@ -39,12 +41,9 @@ FROM (
     'heading', p.heading, 'text', p.text, 'heading_original', p.heading_original,
     'text_original', p.text_original, 'original_language', p.original_language,
     'parent', parent.public_id, 'position', p.position,
-    'status', CASE
-        WHEN p.in_force_until < current_date THEN coalesce(nullif(p.end_reason, ''), 'deleted')
-        WHEN current_date < p.in_force_from THEN 'not_yet_in_force'
-        WHEN current_date < p.applies_from THEN 'not_yet_applicable'
-        WHEN current_date > p.applies_until THEN 'no_longer_applicable'
-        ELSE 'in_force' END,
+    'status', """
+    + status_sql("p", "current_date")
+    + """,
     'in_force_from', p.in_force_from, 'in_force_until', p.in_force_until,
     'end_reason', p.end_reason, 'ended_by', ended.public_id, 'end_note', p.end_note,
     'applies_from', p.applies_from, 'applies_until', p.applies_until,
@@ -59,6 +58,7 @@ FROM (
   LIMIT 100 OFFSET %(offset)s
 ) page
 """
+)
 
 
 def client() -> APIClient:
@@ -72,7 +72,7 @@ def client() -> APIClient:
 def main() -> None:
     total = Provision.objects.filter(instrument__slug__startswith=SLUG_PREFIX).count()
     if total < 100_000 and not QUICK:
-        sys.exit(f"only {total} synthetic provisions: run generate_synthetic first")
+        sys.exit(f"only {total} synthetic provisions: run bench/generate_synthetic.py first")
     api = client()
     rng = random.Random(5)
     slugs = [f"{SLUG_PREFIX}{n:03d}" for n in range(max(1, total // 1000))]

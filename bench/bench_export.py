@@ -142,7 +142,7 @@ def main() -> None:
         return
     total = Mapping.objects.published().count()
     if total < 1_000_000:
-        sys.exit(f"only {total} published mappings: run generate_synthetic first")
+        sys.exit(f"only {total} published mappings: run bench/generate_synthetic.py first")
     key = api_key()
     baseline = copy_baseline()
     served, rss_before, rss_peak = http_export(key)

@@ -3,8 +3,9 @@ for the first ranking, the current BM25 ranking, each embedding model alone, and
 language pair; fusion weights chosen on the tuning half only.
 
 The evaluation set is the curated mappings in fixtures/mappings/seed-*.csv and eval-*.csv (the
-latter written by reading texts, without suggestions), read from the files, not the database, so
-that mappings later made with suggestions never enter it. Each mapping is asked both ways; a
+latter's rows marked `method=independent-reading`: written by reading texts, without looking at
+any suggestion), read from the files, not the database, so that mappings later made with
+suggestions never enter it. Each mapping is asked both ways; a
 mapping's half is fixed by a hash of its pair, so adding files never moves earlier mappings.
 Cases whose curated target is no longer in force are counted apart (no ranking of provisions in
 force can offer them); so are cases whose target is a recital, measured with
@@ -76,15 +77,10 @@ def held_out(source: str, target: str) -> bool:
 
 
 def written_with_suggestions(row: dict[str, str]) -> bool:
-    """A row marked as made with the help of suggestions never enters the evaluation."""
-    marks = {key: (value or "").strip().lower() for key, value in row.items() if key}
-    if marks.get("provenance") in ("suggestion", "accepted suggestion"):
-        return True
-    for key, value in marks.items():
-        if "suggestion" in key and value:
-            without = "without" in key or key.startswith("no_")
-            return (value in ("false", "0", "no")) if without else value in ("true", "1", "yes")
-    return False
+    """Rows whose `method` is anything but independent-reading (e.g. suggestion-assisted) never
+    enter the evaluation; the seed files, written before suggestions existed, have no column."""
+    method = (row.get("method") or "").strip()
+    return "method" in row and method != "independent-reading"
 
 
 def evaluation_pairs() -> tuple[list[tuple[str, str]], dict[str, int]]:

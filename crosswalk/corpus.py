@@ -17,7 +17,8 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from crosswalk.models import Instrument, Jurisdiction, Provision, ProvisionText
+from crosswalk.models import Instrument, Jurisdiction, Provision, ProvisionText, Reference
+from crosswalk.services import COPIED_FIELDS, provision_texts_replace
 
 Raw = dict[str, Any]
 MANIFEST = "manifest.json"
@@ -26,7 +27,7 @@ INSTRUMENT_FIELDS = [
     "title", "short_title", "title_original", "original_language", "issuing_body",
     "instrument_type", "legal_force", "status", "adopted_on", "in_force_from", "in_force_until",
     "official_identifier", "identifiers", "source_url", "reuse_terms", "english_text_status",
-    "amended_by", "preamble", "notes", "sources",
+    "amended_by", "preamble", "notes", "sources", "versions",
 ]  # fmt: skip
 PROVISION_FIELDS = [
     "eid", "kind", "number", "label", "label_original", "position", "in_force_from",
@@ -35,8 +36,9 @@ PROVISION_FIELDS = [
 ]  # fmt: skip
 TEXT_FIELDS = [
     "valid_from", "valid_until", "heading", "text", "heading_original", "text_original",
-    "original_language", "changed_by", "source_file",
+    "original_language", "changed_by", "source_file", "footnotes", "translation_note",
 ]  # fmt: skip
+REFERENCE_FIELDS = ["type", "target", "valid_from", "valid_until", "note"]
 DATE_FIELDS = {
     "adopted_on", "in_force_from", "in_force_until", "applies_from", "applies_until",
     "valid_from", "valid_until",
@@ -113,7 +115,9 @@ def validate(file: str, doc: Raw, jurisdictions: dict[str, str]) -> None:
         if not isinstance(citation, str) or not citation:
             raise CorpusError(file, repr(citation), "provision without a citation")
         lacking = [
-            key for key in [*PROVISION_FIELDS, "parent", "ended_by", "texts"] if key not in p
+            key
+            for key in [*PROVISION_FIELDS, "parent", "ended_by", "texts", "references"]
+            if key not in p
         ]
         if lacking:
             raise CorpusError(file, citation, f"lacks {', '.join(lacking)}")
@@ -132,11 +136,24 @@ def validate(file: str, doc: Raw, jurisdictions: dict[str, str]) -> None:
         for index, t in enumerate(texts):
             _date(file, citation, "valid_from", t.get("valid_from"), required=True)
             _date(file, citation, "valid_until", t.get("valid_until"), required=False)
-            if not all(isinstance(t.get(key, ""), str | type(None)) for key in TEXT_FIELDS):
+            if not all(
+                isinstance(t.get(key, ""), str | type(None))
+                for key in TEXT_FIELDS
+                if key != "footnotes"
+            ):
                 raise CorpusError(file, citation, "dated text fields must be text")
+            if not isinstance(t.get("footnotes"), list) or not all(
+                isinstance(n, dict) and isinstance(n.get("number"), str) for n in t["footnotes"]
+            ):
+                raise CorpusError(file, citation, "footnotes must be a list of numbered notes")
             if index and (previous_end is None or t["valid_from"] <= previous_end):
                 raise CorpusError(file, citation, "dated texts overlap or are out of order")
             previous_end = t.get("valid_until")
+        for ref in p["references"]:
+            if ref.get("type") not in Reference.Type.values or not ref.get("target"):
+                raise CorpusError(file, citation, f"malformed reference {ref!r}")
+            _date(file, citation, "reference valid_from", ref.get("valid_from"), required=True)
+            _date(file, citation, "reference valid_until", ref.get("valid_until"), required=False)
         citations.add(citation)
         eids.add(p["eid"])
 
@@ -160,11 +177,47 @@ def provision_snapshot(p: Provision, citations: dict[int, str], public_ids: dict
     snap["parent"] = citations.get(p.parent_id) if p.parent_id else None
     snap["ended_by"] = public_ids.get(p.ended_by_id) if p.ended_by_id else None
     snap["texts"] = [{key: _iso(getattr(t, key)) for key in TEXT_FIELDS} for t in p.texts.all()]
+    snap["references"] = reference_snapshot(p)
     return snap
+
+
+def reference_snapshot(p: Provision) -> list[Raw]:
+    """The provision's references in fixture shape; `references__target` must be prefetched."""
+    rows = [
+        {
+            "type": r.type,
+            "target": r.target.public_id,
+            "valid_from": _iso(r.valid_from),
+            "valid_until": _iso(r.valid_until),
+            "note": r.note,
+        }
+        for r in p.references.all()
+    ]
+    return sorted(rows, key=_reference_key)
+
+
+def _reference_key(ref: Raw) -> tuple:
+    return (ref["type"], ref["target"], ref["valid_from"])
 
 
 def _values(raw: Raw, keys: list[str]) -> Raw:
     return {key: raw[key] for key in keys}
+
+
+def _text_values(raw: Raw) -> Raw:
+    values = _values(raw, TEXT_FIELDS)
+    for key in ("valid_from", "valid_until"):
+        if values[key] is not None:
+            values[key] = datetime.date.fromisoformat(values[key])
+    return values
+
+
+def _load_reason(file: str, raw: Raw) -> str:
+    """Why a load changes a provision: its file, and a correction of the record if it names one."""
+    corrections = raw["extra"].get("corrections") or []
+    if corrections:
+        return f"load_corpus: {file}: {corrections[-1]['note']}"
+    return f"load_corpus: {file}"
 
 
 @dataclass
@@ -181,10 +234,6 @@ class LoadReport:
         return self.instrument_written or bool(self.created or self.updated)
 
 
-def _public_ids(ids: set[int]) -> dict[int, str]:
-    return dict(Provision.objects.filter(pk__in=ids).values_list("pk", "public_id"))
-
-
 def _resolver(doc: Raw, file: str) -> Callable[[str | None, str | None], Provision | None]:
     """Look up, in one query, every provision this fixture refers to in other instruments."""
     wanted = {doc["instrument"]["revoked_by"]} | {p["ended_by"] for p in doc["provisions"]}
@@ -198,6 +247,57 @@ def _resolver(doc: Raw, file: str) -> Callable[[str | None, str | None], Provisi
         return found[public_id]
 
     return resolve
+
+
+def _same(snapshot: Raw, raw: Raw) -> bool:
+    """Equal apart from references, which `references_load` writes once every target exists."""
+    return {k: v for k, v in snapshot.items() if k != "references"} == {
+        k: v for k, v in raw.items() if k != "references"
+    }
+
+
+@transaction.atomic
+def references_load(docs: list[tuple[str, Raw]]) -> int:
+    """Write the references every fixture states, after all instruments are in (a text may
+    point at an instrument loaded after it). Returns how many rows were written or removed."""
+    wanted_targets = {
+        ref["target"] for _, doc in docs for p in doc["provisions"] for ref in p["references"]
+    }
+    targets = Provision.objects.in_bulk(list(wanted_targets), field_name="public_id")
+    written = 0
+    for file, doc in docs:
+        slug = doc["instrument"]["slug"]
+        rows = Provision.objects.filter(instrument__slug=slug).prefetch_related(
+            "references__target"
+        )
+        by_citation = {p.citation: p for p in rows}
+        for raw in doc["provisions"]:
+            provision = by_citation[raw["citation"]]
+            wanted = sorted((_values(r, REFERENCE_FIELDS) for r in raw["references"]),
+                            key=_reference_key)  # fmt: skip
+            if reference_snapshot(provision) == wanted:
+                continue
+            for missing in {r["target"] for r in wanted} - set(targets):
+                raise CorpusError(file, raw["citation"], f"refers to {missing!r}, not loaded")
+            for row in provision.references.all():
+                row._change_reason = f"load_corpus: {file}"
+                row.delete()
+                written += 1
+            for r in wanted:
+                row = Reference(
+                    source=provision,
+                    target=targets[r["target"]],
+                    type=r["type"],
+                    valid_from=datetime.date.fromisoformat(r["valid_from"]),
+                    valid_until=(
+                        datetime.date.fromisoformat(r["valid_until"]) if r["valid_until"] else None
+                    ),
+                    note=r["note"],
+                )
+                row._change_reason = f"load_corpus: {file}"
+                row.save()
+                written += 1
+    return written
 
 
 @transaction.atomic
@@ -230,47 +330,50 @@ def instrument_load(*, file: str, doc: Raw, jurisdiction_name: str) -> LoadRepor
 
     existing = {
         p.citation: p
-        for p in Provision.objects.filter(instrument=instrument).prefetch_related("texts")
+        for p in Provision.objects.filter(instrument=instrument).prefetch_related(
+            "texts", "references__target"
+        )
     }
     citations = {p.pk: p.citation for p in existing.values()}
     ended_ids = {p.ended_by_id for p in existing.values() if p.ended_by_id}
-    public_ids = _public_ids(ended_ids)
+    public_ids = Provision.objects.public_ids(ended_ids)
     by_citation: dict[str, Provision] = dict(existing)
 
     new_texts: list[ProvisionText] = []
     for raw in doc["provisions"]:
         current = existing.get(raw["citation"])
-        if current is not None and provision_snapshot(current, citations, public_ids) == raw:
+        if current is not None and _same(provision_snapshot(current, citations, public_ids), raw):
             continue
         obj = current or Provision(instrument=instrument, citation=raw["citation"])
         for key, value in _values(raw, PROVISION_FIELDS).items():
             setattr(obj, key, value)
         latest = raw["texts"][-1]
-        for key in ("heading", "text", "heading_original", "text_original", "original_language"):
+        for key in COPIED_FIELDS:
             setattr(obj, key, latest[key])
         obj.public_id = f"{slug}:{raw['eid']}"
         obj.parent = by_citation[raw["parent"]] if raw["parent"] else None
         obj.ended_by = resolve(raw["ended_by"], raw["citation"])
-        texts = [ProvisionText(**_values(t, TEXT_FIELDS)) for t in raw["texts"]]
-        obj._change_reason = f"load_corpus: {file}"
+        reason = _load_reason(file, raw)
+        obj._change_reason = reason
         if current is None:
             # Saved one by one: a child needs its parent's key, and history records each row.
             obj.save()
             report.created += 1
+            texts = [ProvisionText(provision=obj, **_values(t, TEXT_FIELDS)) for t in raw["texts"]]
+            new_texts.extend(texts)
         else:
             obj.save()
             old_texts = [
                 {key: _iso(getattr(t, key)) for key in TEXT_FIELDS} for t in current.texts.all()
             ]
             if old_texts != raw["texts"]:
-                current.texts.all().delete()
-            else:
-                texts = []
+                # Through the text-change service: the copy, history and mapping flags follow.
+                provision_texts_replace(
+                    provision=obj, texts=[_text_values(t) for t in raw["texts"]], by=None,
+                    reason=reason,
+                )  # fmt: skip
             report.updated += 1
             report.changes.append(f"{slug}: {raw['citation']} updated")
-        for t in texts:
-            t.provision = obj
-        new_texts.extend(texts)
         by_citation[raw["citation"]] = obj
     if new_texts:
         bulk_create_with_history(new_texts, ProvisionText, batch_size=500)
@@ -293,6 +396,8 @@ def corpus_load(directory: Path, *, progress: Callable[[str], None] = print) -> 
         )
         progress(f"[{index}/{len(docs)}] {report.slug}: {report.provisions} provisions, {state}")
         reports.append(report)
+    links = references_load(docs)
+    progress(f"references: {links} written" if links else "references: unchanged")
     return reports
 
 
@@ -315,21 +420,26 @@ def corpus_differences(directory: Path) -> Iterator[str]:
                 yield f"{file}: instrument field {key!r} differs"
         rows = {
             p.citation: p
-            for p in Provision.objects.filter(instrument=instrument).prefetch_related("texts")
+            for p in Provision.objects.filter(instrument=instrument).prefetch_related(
+                "texts", "references__target"
+            )
         }
         citations = {p.pk: p.citation for p in rows.values()}
-        public_ids = _public_ids({p.ended_by_id for p in rows.values() if p.ended_by_id})
+        public_ids = Provision.objects.public_ids(
+            {p.ended_by_id for p in rows.values() if p.ended_by_id}
+        )
         for raw in doc["provisions"]:
             row = rows.pop(raw["citation"], None)
             if row is None:
                 yield f"{file}: {raw['citation']}: missing from the database"
                 continue
             snap = provision_snapshot(row, citations, public_ids)
+            raw = {**raw, "references": sorted(raw["references"], key=_reference_key)}
             for key in sorted(set(snap) | set(raw)):
                 if snap.get(key) != raw.get(key):
                     yield f"{file}: {raw['citation']}: {key} differs"
             latest = raw["texts"][-1]
-            for key in ("heading", "text", "heading_original", "text_original"):
+            for key in COPIED_FIELDS:
                 if getattr(row, key) != latest[key]:
                     yield f"{file}: {raw['citation']}: current {key} differs from its latest text"
             if row.public_id != f"{info['slug']}:{raw['eid']}":

@@ -10,10 +10,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from crosswalk.status import status_sql
+
 BOM = "\ufeff".encode()
 CHUNK = 256 * 1024
 
 # A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GUARD = (
     "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {0} ELSE {0} END"
 )
@@ -22,6 +25,13 @@ UTC = "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 def _guard(column: str) -> str:
     return GUARD.format(column)
+
+
+def guard_cell(value: object) -> object:
+    """The same guard for a cell written from Python (the history exports)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 MAPPING_COLUMNS = [
@@ -52,13 +62,6 @@ JOIN crosswalk_instrument si ON si.id = m.source_instrument_id
 JOIN crosswalk_instrument ti ON ti.id = m.target_instrument_id
 """
 
-PROVISION_STATUS = """CASE
-    WHEN p.in_force_until < %(today)s THEN coalesce(nullif(p.end_reason, ''), 'deleted')
-    WHEN %(today)s < p.in_force_from THEN 'not_yet_in_force'
-    WHEN %(today)s < p.applies_from THEN 'not_yet_applicable'
-    WHEN %(today)s > p.applies_until THEN 'no_longer_applicable'
-    ELSE 'in_force' END"""
-
 
 def provision_columns(dated: bool) -> list[tuple[str, str]]:
     """With a date, the texts are those valid that day (alias d); without, the latest."""
@@ -76,7 +79,8 @@ def provision_columns(dated: bool) -> list[tuple[str, str]]:
         ("original_language", f"{text}.original_language"),
         ("heading_original", _guard(f"{text}.heading_original")),
         ("text_original", _guard(f"{text}.text_original")),
-        ("status", PROVISION_STATUS),
+        # The status on the requested day (as the API reports it), else today.
+        ("status", status_sql("p", "%(status_day)s::date")),
         ("in_force_from", "p.in_force_from"),
         ("in_force_until", "p.in_force_until"),
         ("applies_from", "p.applies_from"),
@@ -121,7 +125,7 @@ def provision_export_sql(
             "AND d.valid_from <= %(day)s AND (d.valid_until IS NULL OR d.valid_until >= %(day)s)\n"
         )
         params["day"] = day
-    params["today"] = today
+    params["status_day"] = day or today
     sql = (
         f"SELECT\n  {_select(provision_columns(day is not None))}\n{joins}"
         f"WHERE p.id IN ({ids})\nORDER BY i.slug, p.position"

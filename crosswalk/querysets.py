@@ -4,29 +4,43 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
+
+from crosswalk import relations
+from crosswalk.status import applicable_q, in_force_q, status_q
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
+# Kinds that are what a person cites in every instrument that has them.
+CITABLE_KINDS = (
+    "article", "addenda_article", "principle", "sub_principle", "recommendation", "action",
+    "subcategory",
+)  # fmt: skip
+
+
 def _open_until(field: str, day: datetime.date) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": day})
-
-
-def in_force_q(day: datetime.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}in_force_from__lte": day}) & _open_until(f"{prefix}in_force_until", day)
-
-
-def applicable_q(day: datetime.date, prefix: str = "") -> Q:
-    started = Q(**{f"{prefix}applies_from__isnull": True}) | Q(
-        **{f"{prefix}applies_from__lte": day}
-    )
-    return in_force_q(day, prefix) & started & _open_until(f"{prefix}applies_until", day)
 
 
 class ChangeStampMixin:
@@ -53,32 +67,75 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(applicable_q(day)).with_text_on(day)
 
     def with_status(self, status: str, *, on: datetime.date | None = None) -> ProvisionQuerySet:
-        """Provisions whose status on `on` (default today) is `status`; see Provision.status_on."""
-        day = on or timezone.localdate()
-        if status == "in_force":
-            return self.filter(applicable_q(day))
-        if status == "not_yet_in_force":
-            return self.filter(in_force_from__gt=day)
-        if status == "not_yet_applicable":
-            return self.filter(in_force_q(day), applies_from__gt=day)
-        if status == "no_longer_applicable":
-            return self.filter(in_force_q(day), applies_until__lt=day)
-        return self.filter(in_force_until__lt=day, end_reason=status)
+        """Provisions whose status on `on` (default today) is `status` (crosswalk.status)."""
+        return self.filter(status_q(status, on or timezone.localdate()))
 
     def search(self, text: str) -> ProvisionQuerySet:
         """Ranked full-text search over heading and text; Japanese and Korean by substring."""
         query = SearchQuery(text, config="english", search_type="websearch")
         if CJK.search(text):
-            return self.filter(
-                Q(text_original__icontains=text)
-                | Q(heading_original__icontains=text)
-                | Q(search_vector=query)
+            # The English configuration does not split Japanese or Korean into words: match the
+            # originals by substring; a heading that names the term first, then how densely the
+            # text uses it (occurrences over the square root of its length, so a whole chapter
+            # that mentions it often does not bury the provision about it).
+            needle = Value(text)
+            occurrences = (
+                Length("text_original") - Length(Replace("text_original", needle, Value("")))
+            ) / Length(needle)
+            density = Cast(occurrences, FloatField()) / Sqrt(Length("text_original") + 100.0)
+            heading_hit = Case(
+                When(heading_original__contains=text, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            return (
+                self.filter(
+                    Q(text_original__contains=text)
+                    | Q(heading_original__contains=text)
+                    | Q(search_vector=query)
+                )
+                .annotate(rank=heading_hit + density)
+                .order_by("-rank", "instrument_id", "position")
             )
         return (
             self.filter(search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "instrument_id", "position")
         )
+
+    def citable(self) -> ProvisionQuerySet:
+        """The citable units: what a person cites, the one definition used by the topic
+        coverage test, the API and the coverage report. Articles (and the articles of addenda);
+        principles, sub-items, recommendations, actions, Guidelines items, NIST subcategories;
+        executive-order sections; the points of OECD principles and recommendations; the
+        points of annexes, and an annex, annex section or addenda that has no points or
+        articles of its own. Not recitals, preambles, definitions lists or bare containers."""
+        from crosswalk.models import Provision
+
+        parts = Provision.objects.filter(
+            parent=OuterRef("pk"), kind__in=("point", "annex_section", "addenda_article")
+        )
+        return self.filter(
+            Q(kind__in=CITABLE_KINDS)
+            | Q(kind="item", instrument__instrument_type="guidelines")
+            | Q(kind="section", instrument__instrument_type="executive_order")
+            | Q(
+                kind="point",
+                parent__kind__in=("principle", "recommendation", "annex", "annex_section"),
+            )
+            | (Q(kind__in=("annex", "annex_section", "addenda")) & ~Exists(parts))
+        )
+
+    def on_topic(self, topic_id: int) -> ProvisionQuerySet:
+        """Tagged with the topic or, for a top-level topic, with one of its children."""
+        from crosswalk.models import ProvisionTopic
+
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        return self.filter(pk__in=tags.values("provision_id"))
+
+    def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
+        """Key -> public id of the provisions `pks`, in one query (evaluates)."""
+        return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
 
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
@@ -88,8 +145,51 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             Prefetch("texts", queryset=ProvisionText.objects.valid_on(day), to_attr="texts_on_day")
         )
 
+    def with_references(self) -> ProvisionQuerySet:
+        """Prefetch the links stated by and to each provision (`outgoing_references`,
+        `incoming_references`), with both ends' public ids."""
+        from crosswalk.models import Reference
+
+        links = Reference.objects.select_related("source", "target").only(
+            "type", "valid_from", "valid_until", "note", "source_id", "target_id",
+            "source__public_id", "target__public_id", "target__citation",
+        ).order_by("type", "source__public_id", "target__public_id", "valid_from")  # fmt: skip
+        return self.prefetch_related(
+            Prefetch("references", queryset=links, to_attr="outgoing_references"),
+            Prefetch("referenced_by", queryset=links, to_attr="incoming_references"),
+        )
+
+    def with_topic_slugs(self) -> ProvisionQuerySet:
+        """Prefetch each provision's topics into `.topic_rows` (slug order)."""
+        from crosswalk.models import Topic
+
+        return self.prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("slug").order_by("slug"),
+                     to_attr="topic_rows")
+        )  # fmt: skip
+
+    def stating(self, type: str, target_public_id: str) -> ProvisionQuerySet:
+        """Provisions whose text states a link of `type` to the provision `target_public_id`."""
+        from crosswalk.models import Reference
+
+        sources = Reference.objects.filter(type=type, target__public_id=target_public_id)
+        return self.filter(pk__in=sources.values("source_id"))
+
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")
+
+    def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
+        return self.filter(self._touched_by(mappings))
+
+    def unmapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """The gaps: provisions no covering mapping among `mappings` touches."""
+        return self.exclude(self._touched_by(mappings))
+
+    @staticmethod
+    def _touched_by(mappings: models.QuerySet) -> Q:
+        covering = mappings.covering()
+        return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
 
     def for_api_list(self) -> ProvisionQuerySet:
         """Only what the API shows: related public ids as columns, no search vector."""
@@ -109,14 +209,24 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(status="published")
 
     def visible(self, *, drafts: bool) -> MappingQuerySet:
-        """Everything for staff; published mappings for everyone else."""
+        """Everything for those allowed to see drafts; published mappings for everyone else."""
         return self if drafts else self.published()
 
-    def touching_instrument(self, slug: str) -> MappingQuerySet:
-        return self.filter(Q(source_instrument__slug=slug) | Q(target_instrument__slug=slug))
+    def live(self) -> MappingQuerySet:
+        """Not retired: what may be an edge of a crosswalk (drafts only where visible)."""
+        return self.exclude(status="retired")
 
-    def touching_provision(self, public_id: str) -> MappingQuerySet:
-        return self.filter(Q(source__public_id=public_id) | Q(target__public_id=public_id))
+    def covering(self) -> MappingQuerySet:
+        """Mappings that make their provisions "mapped" (relations.COVERING)."""
+        return self.filter(relationship__in=sorted(relations.COVERING))
+
+    def touching_instrument(self, instrument: Any) -> MappingQuerySet:
+        """Mappings with `instrument` (a row or its id) on either side."""
+        return self.filter(Q(source_instrument=instrument) | Q(target_instrument=instrument))
+
+    def touching_provision(self, provision: Any) -> MappingQuerySet:
+        """Mappings with `provision` (a row or its id) on either side."""
+        return self.filter(Q(source=provision) | Q(target=provision))
 
     def between(self, first_id: int, second_id: int) -> MappingQuerySet:
         """Mappings between two instruments, stored in either direction."""
@@ -125,8 +235,15 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
             | Q(source_instrument_id=second_id, target_instrument_id=first_id)
         )
 
-    def with_topic(self, slug: str) -> MappingQuerySet:
-        return self.filter(Q(source__topics__slug=slug) | Q(target__topics__slug=slug)).distinct()
+    def with_topic(self, topic: Any) -> MappingQuerySet:
+        """Mappings with a provision on `topic` (a row or its id) on either side; a top-level
+        topic includes its children."""
+        from crosswalk.models import ProvisionTopic
+
+        topic_id = getattr(topic, "pk", topic)
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        tagged = tags.values("provision_id")
+        return self.filter(Q(source_id__in=tagged) | Q(target_id__in=tagged))
 
     def as_of(self, day: datetime.date) -> MappingQuerySet:
         """Both provisions in force and applicable on `day`."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
 from crosswalk.models import Provision
@@ -16,9 +17,10 @@ def test_instruments_list_has_the_whole_corpus(api):
     response = api.get("/api/v1/instruments/", {"page_size": 50})
     body = response.json()
     assert response.status_code == 200
-    assert body["count"] == 20
+    assert body["count"] == 21
     slugs = {row["slug"] for row in body["results"]}
     assert {"eu-ai-act", "jp-ai-promotion-act", "kr-ai-framework-act", "us-eo-14434"} <= slugs
+    assert "kr-ai-framework-act-decree" in slugs
 
 
 def test_instrument_filters(api):
@@ -50,6 +52,8 @@ def test_provision_by_instrument_and_citation_whole_object(api):
         "heading_original": "（目的）",
         "text_original": db_row.text_original,
         "original_language": "ja",
+        "translation_note": "",
+        "footnotes": [],
         "parent": "jp-ai-promotion-act:chp_1",
         "position": 2,
         "status": "in_force",
@@ -64,6 +68,10 @@ def test_provision_by_instrument_and_citation_whole_object(api):
         "application_note": "",
         "updated_at": db_row.updated_at.isoformat().replace("+00:00", "Z"),
         "texts": None,
+        "references": None,
+        "referenced_by": None,
+        "topics": None,
+        "procedural": False,
     }
     assert row["text"].startswith("The purpose of this Act is")
     assert row["text_original"].startswith("この法律は")
@@ -85,11 +93,43 @@ def test_unknown_parameter_is_a_400_naming_the_allowed_ones(api):
     assert "as_of" in error["fields"]["instrumnet"][0]
 
 
-@pytest.mark.parametrize("param", ["as_of", "in_force_on"])
-def test_malformed_date_is_a_400_with_field_message(api, param):
-    response = api.get("/api/v1/provisions/", {param: "2026-02-30"})
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {param: ["Enter a valid date."]}
+DATE_PARAMETERS = [
+    ("/api/v1/provisions/", {}, "as_of"),
+    ("/api/v1/provisions/", {}, "in_force_on"),
+    ("/api/v1/provisions/eu-ai-act:art_4/", {}, "as_of"),
+    ("/api/v1/mappings/", {}, "as_of"),
+    ("/api/v1/crosswalk/", {"source": "eu-ai-act", "target": "jp-ai-promotion-act"}, "as_of"),
+    ("/api/v1/coverage/", {"source": "eu-ai-act", "target": "jp-ai-promotion-act"}, "as_of"),
+    (
+        "/api/v1/exports/mappings.oscal.json",
+        {"source": "eu-ai-act", "target": "jp-ai-promotion-act"},
+        "as_of",
+    ),
+    ("/api/v1/exports/provisions.csv", {}, "in_force_on"),
+    ("/api/v1/exports/mappings.csv", {}, "as_of"),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "param"), DATE_PARAMETERS)
+def test_dates_are_iso_yyyy_mm_dd_only(api, path, params, param):
+    """Item 14: `01/06/2025` is not 6 January, and "1 June 2025" is not a date here."""
+    for value in ("2026-02-30", "01/06/2025", "1 June 2025", "20250601", "2025-W22-1", "2025-6-1"):
+        response = api.get(path, {**params, param: value})
+        assert response.status_code == 400, (value, response.content)
+        assert response.json() == {
+            "error": {
+                "status": 400,
+                "code": "invalid",
+                "detail": "Invalid input.",
+                "fields": {param: ["Enter a valid date as YYYY-MM-DD."]},
+            }
+        }, value
+    assert api.get(path, {**params, param: "2026-06-01"}).status_code in (200, 404)
+
+
+def test_export_command_dates_are_iso_only(db):
+    with pytest.raises(CommandError, match="as_of: Enter a valid date as YYYY-MM-DD"):
+        call_command("export_csv", "provisions", "as_of=01/06/2025", stdout=io.StringIO())
 
 
 def test_bad_include_is_a_400(api):

@@ -209,13 +209,16 @@ def test_q_ranks_english_full_text(api):
 
 
 @pytest.mark.parametrize(
-    ("query", "instrument"),
-    [("人工知能関連技術", "jp-ai-promotion-act"), ("고영향 인공지능", "kr-ai-framework-act")],
+    ("query", "instruments"),
+    [
+        ("人工知能関連技術", {"jp-ai-promotion-act"}),
+        ("고영향 인공지능", {"kr-ai-framework-act", "kr-ai-framework-act-decree"}),
+    ],
 )
-def test_q_finds_japanese_and_korean_text(api, query, instrument):
+def test_q_finds_japanese_and_korean_text(api, query, instruments):
     body = api.get("/api/v1/provisions/", {"q": query}).json()
     assert body["count"] > 0
-    assert {row["instrument"] for row in body["results"]} == {instrument}
+    assert {row["instrument"] for row in body["results"]} == instruments
     assert all(
         query in row["text_original"] or query in row["heading_original"] for row in body["results"]
     )
@@ -306,6 +309,7 @@ def test_crosswalk_reads_from_the_source_side_with_inverse_relationships(api):
             "strength": 6,
             "mapping_id": stored.pk,
             "direction": "inverse",
+            "status": "published",
         }
     ]
     assert rows[JP_ART_1]["mappings"][0]["direction"] == "stored"

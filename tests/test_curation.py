@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -16,12 +19,13 @@ from django.db import connection, transaction
 
 from crosswalk import services
 from crosswalk.importers.mapping_csv import mappings_csv_commit, mappings_csv_parse
-from crosswalk.models import Mapping, Provision, ProvisionText
+from crosswalk.models import Mapping, Provision
 from tests.factories import mapping
 
 User = get_user_model()
 JP_ART_1 = "jp-ai-promotion-act:art_1"
 EU_ART_1 = "eu-ai-act:art_1"
+SEED_FOLDER = Path(settings.BASE_DIR) / "fixtures" / "mappings"
 
 
 def provision(public_id: str) -> Provision:
@@ -105,13 +109,11 @@ def test_text_change_flags_published_mapping_until_confirmed(people, api):
     made = services.mapping_submit(mapping=draft(people["curator"]), user=people["curator"])
     made = services.mapping_publish(mapping=made, reviewer=people["reviewer"])
     assert not made.text_changed
-    # What load_corpus does when a source text changes: the dated texts are replaced.
-    target = provision(EU_ART_1)
-    old = list(target.texts.values())
-    target.texts.all().delete()
-    for row in old:
-        row.pop("id")
-        ProvisionText.objects.create(**{**row, "text": row["text"] + " (amended)"})
+    # What load_corpus and the admin do when a text changes: the text-change service.
+    latest = provision(EU_ART_1).texts.order_by("valid_from").last()
+    services.provision_text_change(
+        dated_text=latest, values={"text": latest.text + " (amended)"}, by=None, reason="test"
+    )
     made.refresh_from_db()
     assert made.text_changed
     assert api.get(f"/api/v1/mappings/{made.pk}/").json()["text_changed"] is True
@@ -202,7 +204,7 @@ def test_curator_drafts_and_submits_through_the_admin_but_cannot_publish(client,
     made = Mapping.objects.get(source=source, target=target)
     assert made.author == people["curator"] and made.provenance == "curated"
     page = c.get(f"/admin/crosswalk/mapping/{made.pk}/change/").content.decode()
-    assert "Submit for review" in page and ">Publish<" not in page
+    assert "Save and submit for review" in page and ">Publish<" not in page
     assert "same content" in page  # the relationship's meaning beside the choice
     c.post(f"/admin/crosswalk/mapping/{made.pk}/workflow/submit/")
     assert Mapping.objects.get(pk=made.pk).status == "in_review"
@@ -335,7 +337,7 @@ def test_import_dry_run_reports_every_bad_row(db):
             f"{JP_ART_1},{EU_ART_1},equal,11,semantic,strength out of range",
             f"{JP_ART_1},{JP_ART_1},equal,5,semantic,self",
             f"{JP_ART_1},jp-ai-promotion-act:art_2,equal,5,semantic,same instrument",
-            f"{JP_ART_1},eu-ai-act:art_2,equal,5,semantic,already mapped",
+            f"{JP_ART_1},eu-ai-act:art_2,equal,5,semantic,changes a published one",
             f"{JP_ART_1},eu-ai-act:art_3,equal,five,semantic,strength not a number",
             f"{JP_ART_1},eu-ai-act:art_4,equal,5,semantic,fine",
             f"{JP_ART_1},eu-ai-act:art_4,equal,5,semantic,duplicate in file",
@@ -345,9 +347,11 @@ def test_import_dry_run_reports_every_bad_row(db):
     found = {(e.line, e.field) for e in preview.errors}
     assert found == {
         (2, "target"), (3, "relationship"), (4, "strength"), (5, "target"), (6, "target"),
-        (7, "target"), (8, "strength"), (10, "target"),
+        (8, "strength"), (10, "target"),
     }  # fmt: skip
-    assert [row.line for row in preview.rows] == [9]
+    # Line 7 changes the published mapping: it would become a draft revising it.
+    assert [(row.line, row.action) for row in preview.rows] == [(7, "new"), (9, "new")]
+    assert preview.rows[0].existing is not None
     with pytest.raises(ValidationError):
         mappings_csv_commit(preview, author=None)
     assert Mapping.objects.count() == 1
@@ -442,6 +446,83 @@ def test_seed_curation_loads_once_as_published(db):
         ("us-eo-14110", "g7-hiroshima-code-of-conduct"),
     ]:  # fmt: skip
         assert pair in pairs, pair
+    independent = Mapping.history.filter(
+        history_type="+", history_change_reason="method: independent-reading"
+    )
+    eval_rows = sum(len(rows) for name, rows in seed_rows().items() if name.startswith("eval-"))
+    assert independent.count() == eval_rows >= 150
+    assert set(seeds.filter(pk__in=independent.values("id")).values_list("status", flat=True)) == {
+        "published"
+    }
     call_command("load_seed_mappings", stdout=out)
     assert "already loaded" in out.getvalue()
     assert Mapping.objects.filter(provenance="seed").count() == seeds.count()
+
+
+# Seed files: the suggestions benchmark's evaluation set ---------------------------------------
+
+
+def seed_rows() -> dict[str, list[dict[str, str]]]:
+    return {
+        path.name: list(csv.DictReader(path.open(encoding="utf-8")))
+        for path in sorted(SEED_FOLDER.glob("*.csv"))
+    }
+
+
+def test_eval_files_are_all_written_without_suggestions():
+    files = {name: rows for name, rows in seed_rows().items() if name.startswith("eval-")}
+    assert sum(len(rows) for rows in files.values()) >= 150
+    for name, rows in files.items():
+        assert {row["method"] for row in rows} == {"independent-reading"}, name
+
+
+def test_no_provision_pair_repeats_across_mapping_files():
+    seen: dict[frozenset[str], str] = {}
+    for name, rows in seed_rows().items():
+        for line, row in enumerate(rows, start=2):
+            pair = frozenset((row["source"], row["target"]))  # either direction counts
+            assert pair not in seen, f"{name} line {line} repeats {seen[pair]}"
+            seen[pair] = f"{name} line {line}"
+
+
+def test_no_rationale_repeats_across_mapping_files():
+    rationales = [row["rationale"] for rows in seed_rows().values() for row in rows]
+    assert len(rationales) == len(set(rationales))
+
+
+def test_method_column_is_checked_and_kept_in_history(db):
+    rows = [
+        f"{JP_ART_1},{EU_ART_1},equal,5,semantic,read both,independent-reading",
+        f"{JP_ART_1},eu-ai-act:art_2,equal,5,semantic,typo,independent",
+        f"{JP_ART_1},eu-ai-act:art_3,equal,5,semantic,not recorded,",
+    ]
+    content = HEADER.replace("rationale\n", "rationale,method\n") + "\n".join(rows)
+    preview = mappings_csv_parse(content)
+    assert [(e.line, e.field) for e in preview.errors] == [(3, "method")]
+    preview.errors.clear()
+    made = mappings_csv_commit(preview, author=None)
+    reasons = [m.history.earliest().history_change_reason for m in made]
+    assert reasons == ["method: independent-reading", None]
+
+
+def test_seed_loader_loads_new_files_and_skips_loaded_ones(db, tmp_path):
+    for name in ("eval-jp-act-g7.csv", "eval-kr-act-nist.csv"):
+        shutil.copy(SEED_FOLDER / name, tmp_path / name)
+    (tmp_path / "eval-kr-act-nist.csv").rename(tmp_path / "later.csv")
+    out = io.StringIO()
+    call_command("load_seed_mappings", "--folder", str(tmp_path), stdout=out)
+    first = Mapping.objects.filter(provenance="seed").count()
+    assert "eval-jp-act-g7.csv: 6 published (method: 6 independent-reading)" in out.getvalue()
+    assert "later.csv: 12 published" in out.getvalue() and first == 18
+    # A file added after the first load is published; loaded files are left alone.
+    shutil.copy(SEED_FOLDER / "eval-kr-act-oecd.csv", tmp_path / "new.csv")
+    call_command("load_seed_mappings", "--folder", str(tmp_path), stdout=out)
+    assert "eval-jp-act-g7.csv: already loaded (6 mappings)" in out.getvalue()
+    assert Mapping.objects.filter(provenance="seed", status="published").count() == first + 21
+    # A loaded file that gained a row is skipped with a warning, not half-loaded.
+    with (tmp_path / "later.csv").open("a", encoding="utf-8") as grown:
+        grown.write(f"{JP_ART_1},{EU_ART_1},equal,5,semantic,added later,independent-reading\n")
+    err = io.StringIO()
+    call_command("load_seed_mappings", "--folder", str(tmp_path), stdout=out, stderr=err)
+    assert "later.csv: skipped, 12 of its 13 rows are loaded already" in err.getvalue()
+    assert Mapping.objects.filter(provenance="seed").count() == first + 21

@@ -140,6 +140,7 @@ def test_korea_earlier_phase_text_before_21_july_2026(sources, api):
             assert before is None
         else:
             assert before["text_original"] == p["text_ko_earlier_phase"]
+            assert before["text"] and before["text"] != after["text"]  # the 20676 English
     art_3_5 = provision(api, "kr-ai-framework-act", "Article 3(5)")
     assert art_3_5["in_force_from"] == "2026-07-21"
 
@@ -184,8 +185,12 @@ def test_japan_guidelines_part_2_d_superseded_on_31_march_2026(api):
     )
     assert provision(api, "jp-ai-guidelines-for-business", "Part 2 D I)")["status"] == "superseded"
     assert provision(api, "jp-ai-guidelines-for-business", "Part 2 C 1)", in_force_on="2026-04-01")
+    assert not provision(
+        api, "jp-ai-guidelines-for-business", "Part 2 D (1)", in_force_on="2026-03-30"
+    )
+    assert provision(api, "jp-ai-guidelines-for-business", "Part 2 D (1)", in_force_on="2026-03-31")
     notes = Instrument.objects.get(slug="jp-ai-guidelines-for-business").notes
-    assert "Ver1.2" in notes and "not yet in the corpus" in notes
+    assert "Ver1.2" in notes and "not yet in the corpus" not in notes
 
 
 def test_list_without_date_holds_every_provision_ever(api):
@@ -202,3 +207,45 @@ def test_queryset_methods_match_the_api(db):
     assert not applicable.filter(citation="Article 9(1)").exists()
     art_4 = applicable.get(citation="Article 4")
     assert "support the development of AI literacy" in art_4.texts_on_day[0].text
+
+
+def test_eu_recitals_say_why_they_are_served_from_entry_into_force(api):
+    """Item 22: Article 113 gives recitals no date of application; they are read with the
+    Regulation from 2024-08-01, and their application_dates says so."""
+    row = provision(api, "eu-ai-act", "Recital 27", as_of="2024-08-01")
+    assert row["applies_from"] == "2024-08-01"
+    [entry] = row["application_dates"]
+    assert entry["from"] == "2024-08-01"
+    assert entry["scope"] == "Recitals"
+    assert entry["basis"].startswith("No date of application")
+    assert "entry into force (Article 113, first paragraph)" in entry["basis"]
+
+
+CONTAINERS_DATED_BY_PARTS = {
+    "Chapter III": ("2025-08-02", "Its part Chapter III, Section 4"),
+    "Chapter III, Section 1": ("2026-08-02", "Its part Article 6"),
+    "Article 6": ("2026-08-02", "Its part Article 6(5)"),
+    "Chapter IX": ("2025-08-02", "Its part Chapter IX, Section 3"),
+    "Chapter IX, Section 3": ("2025-08-02", "Its part Article 78"),
+    "Chapter XIII": ("2026-07-27", "Its parts Article 102, Article 103, Article 104"),
+}
+
+
+@pytest.mark.parametrize(("citation", "expected"), CONTAINERS_DATED_BY_PARTS.items())
+def test_eu_container_lists_the_date_it_takes_from_its_parts(api, citation, expected):
+    day, scope = expected
+    row = provision(api, "eu-ai-act", citation)
+    assert row["applies_from"] == day
+    first = row["application_dates"][0]
+    assert first["from"] == day and first["scope"].startswith(scope)
+    assert first["basis"].startswith("Article 113, ")
+    assert row["application_note"] == "Applies in part from this date; see its parts."
+
+
+def test_every_eu_provision_lists_the_date_it_applies_from(db):
+    unlisted = [
+        (p.citation, p.applies_from.isoformat())
+        for p in Provision.objects.filter(instrument__slug="eu-ai-act")
+        if p.applies_from.isoformat() not in {entry["from"] for entry in p.application_dates}
+    ]
+    assert unlisted == []

@@ -27,7 +27,8 @@ class PartnerAPIKeyAuthentication(authentication.BaseAuthentication):
             api_key = PartnerAPIKey.objects.get_from_key(key)
         except PartnerAPIKey.DoesNotExist:
             api_key = None
-        if api_key is None or not api_key.is_valid(key):
+        # is_valid() only checks the hash: expiry is a separate property.
+        if api_key is None or api_key.has_expired or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed("Invalid, revoked or expired API key.")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USE_RESOLUTION:

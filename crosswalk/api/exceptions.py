@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +19,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    # Django's own 404 and 403 (get_object_or_404, a missing object) get DRF's codes.
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -32,7 +39,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = "Invalid input."
     else:
         detail = data.get("detail", str(exc)) if isinstance(data, dict) else str(data)
-    code = getattr(exc, "default_code", "error")
+    # A code given where the exception is raised (`NotFound(..., code=...)`), else the class's.
+    detail_code = getattr(getattr(exc, "detail", None), "code", None)
+    code = detail_code or getattr(exc, "default_code", "error")
     response.data = {
         "error": {
             "status": response.status_code,

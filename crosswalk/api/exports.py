@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django import forms
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crosswalk.api.conditional import conditional, validators
-from crosswalk.api.filters import MappingFilter, ProvisionFilter
+from crosswalk.api.conditional import conditional, pair_stamp, validators
+from crosswalk.api.filters import strict_query
 from crosswalk.api.permissions import sees_drafts
 from crosswalk.api.renderers import ORJSONRenderer
+from crosswalk.api.schema import ERRORS
 from crosswalk.api.serializers import ErrorSerializer, PairQuerySerializer
-from crosswalk.api.views import ERRORS, pair_stamp, strict_query
 from crosswalk.exports import copy_csv, mapping_export_sql, provision_export_sql
+from crosswalk.filters import MappingExportFilter, ProvisionExportFilter
 from crosswalk.models import Mapping, Provision
 from crosswalk.oscal import oscal_mapping_collection
 
@@ -38,6 +38,13 @@ CSV_RESPONSE = {
 }
 
 
+class ExportSchema(AutoSchema):
+    """An export is a list in one response: its filters are documented as the list's are."""
+
+    def get_filter_backends(self) -> list[Any]:
+        return getattr(self.view, "filter_backends", [])
+
+
 class CSVRenderer(renderers.BaseRenderer):
     """Lets clients ask for text/csv; error bodies stay JSON."""
 
@@ -49,14 +56,6 @@ class CSVRenderer(renderers.BaseRenderer):
         self, data: Any, accepted_media_type: str | None = None, renderer_context=None
     ) -> bytes:
         return ORJSONRenderer().render(data)
-
-
-class ProvisionExportFilter(ProvisionFilter):
-    extra_allowed = ("bom",)
-
-
-class MappingExportFilter(MappingFilter):
-    extra_allowed = ("bom",)
 
 
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -96,17 +95,27 @@ class ProvisionExportView(GenericAPIView):
     filterset_class = ProvisionExportFilter
     queryset = Provision.objects.all()
     pagination_class = None
+    schema = ExportSchema()
 
-    @extend_schema(parameters=[BOM_PARAMETER], responses=CSV_RESPONSE)
+    @extend_schema(
+        summary="Provisions as CSV",
+        description=(
+            "Every provision matching the filters of `GET /api/v1/provisions/` (same "
+            "parameters, same 400s; not paged), one row each with its parent and the text of "
+            "the day given by `as_of` / `in_force_on` (else the latest) and its status that "
+            "day (else today). Cells a spreadsheet would read as a formula start with `'`."
+        ),
+        parameters=[BOM_PARAMETER],
+        responses=CSV_RESPONSE,
+    )
     def get(self, request: Request) -> HttpResponseBase:
         bom = _bom(request)
         queryset = self.filter_queryset(self.get_queryset())
-        # Validated by the filter above: a malformed date has already been a 400.
-        raw = request.query_params.get("as_of") or request.query_params.get("in_force_on")
-        day: datetime.date | None = forms.DateField().clean(raw) if raw else None
         count, last = queryset.change_stamp()
         etag, last_modified = validators(request, [count, last], [last])
-        sql, sql_params = provision_export_sql(queryset, day=day, today=timezone.localdate())
+        sql, sql_params = provision_export_sql(
+            queryset, day=self.filterset.day, today=timezone.localdate()
+        )
         return conditional(
             request,
             etag,
@@ -120,12 +129,24 @@ class MappingExportView(GenericAPIView):
 
     renderer_classes = [ORJSONRenderer, CSVRenderer]
     filterset_class = MappingExportFilter
+    queryset = Mapping.objects.all()  # the model, for the schema; rows come from get_queryset
     pagination_class = None
+    schema = ExportSchema()
 
     def get_queryset(self) -> Any:
         return Mapping.objects.visible(drafts=sees_drafts(self.request))
 
-    @extend_schema(parameters=[BOM_PARAMETER], responses=CSV_RESPONSE)
+    @extend_schema(
+        summary="Mappings as CSV",
+        description=(
+            "Every mapping matching the filters of `GET /api/v1/mappings/` (same parameters, "
+            "same 400s; not paged), one row each with both provisions' ids, citations, "
+            "instruments and headings. Published mappings only, except for staff. The file "
+            "re-imports through the admin's CSV import."
+        ),
+        parameters=[BOM_PARAMETER],
+        responses=CSV_RESPONSE,
+    )
     def get(self, request: Request) -> HttpResponseBase:
         bom = _bom(request)
         queryset = self.filter_queryset(self.get_queryset())
@@ -147,33 +168,49 @@ class OscalExportView(APIView):
     """The published mappings between two instruments as an OSCAL 1.2 mapping collection."""
 
     @extend_schema(
+        summary="Mappings of two instruments as OSCAL",
+        description=(
+            "The published mappings between `source` and `target` (stored in either direction, "
+            "read from the source's side) as an OSCAL 1.2.0 mapping collection. With `as_of`, "
+            "only mappings whose two provisions are in force and applicable that day.\n\n"
+            "Relationships translate as equal→equal-to, subset_of→subset-of, "
+            "superset_of→superset-of, intersects_with→intersects-with, "
+            "not_related→no-relationship. Strength has no OSCAL field and travels as a "
+            "`strength` prop; the rationale is the map's remarks. Instruments are resources "
+            "whose `href` is a stable public URI of the instrument (ELI, else DOI, else its "
+            "Federal Register document, else its official source); provisions are `control` "
+            "items by public id. The collection's `uuid` changes whenever its content does.\n\n"
+            "A pair with no published mappings (on `as_of`) is a 404 `no_published_mappings`: "
+            "OSCAL requires at least one map, so there is no valid document to serve."
+        ),
         parameters=[PairQuerySerializer],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
-        description=(
-            "Relationships translate to OSCAL as equal→equal-to, subset_of→subset-of, "
-            "superset_of→superset-of, intersects_with→intersects-with, "
-            "not_related→no-relationship. Strength has no OSCAL field and travels as a prop; "
-            "`as_of` is not supported here."
-        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = strict_query(request, PairQuerySerializer)
-        source, target = query["source"], query["target"]
+        source, target, as_of = query["source"], query["target"], query.get("as_of")
         etag, last_modified = pair_stamp(request, query)
-        mappings = (
-            Mapping.objects.published()
-            .between(source.pk, target.pk)
-            .select_related("source", "target")
-            .order_by("id")
-        )
-        base_url = request.build_absolute_uri("/").rstrip("/")
+        mappings = Mapping.objects.published().between(source.pk, target.pk)
+        if as_of is not None:
+            mappings = mappings.as_of(as_of)
+        mappings = mappings.select_related("source", "target").order_by("id")
 
         def build() -> Response:
+            rows = list(mappings)
+            if not rows:
+                day = f" on {as_of.isoformat()}" if as_of else ""
+                raise NotFound(
+                    f"No published mappings between {source.slug} and {target.slug}{day}: an "
+                    "OSCAL mapping collection needs at least one map, so there is nothing to "
+                    "export.",
+                    code="no_published_mappings",
+                )
             document = oscal_mapping_collection(
-                source=source, target=target, mappings=list(mappings), base_url=base_url
+                source=source, target=target, mappings=rows, as_of=as_of
             )
             response = Response(document)
-            name = f"crosswalk-{source.slug}-{target.slug}.oscal.json"
+            day = f"-{as_of.isoformat()}" if as_of else ""
+            name = f"crosswalk-{source.slug}-{target.slug}{day}.oscal.json"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
 

@@ -34,6 +34,26 @@ def _page_size(request: Any, default: int) -> int:
     return int(raw)
 
 
+class DocumentedBoundsMixin:
+    """The schema states the bounds the paging parameters are checked against."""
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            "page": ({"minimum": 1}, "Page number, from 1."),
+            "page_size": (
+                {"minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE, "default": self.page_size},
+                f"Rows per page, 1 to {settings.API_MAX_PAGE_SIZE}.",
+            ),
+            "cursor": ({"minLength": 1}, "Opaque cursor: follow the `next` and `previous` links."),
+        }
+        for parameter in parameters:
+            schema, description = bounds[parameter["name"]]
+            parameter["schema"].update(schema)
+            parameter["description"] = description
+        return parameters
+
+
 class RankedPaginator(Paginator):
     """For ranked search results: one narrow query ranks and counts every match
     (COUNT(*) OVER ()), a second fetches the page's rows by key."""
@@ -53,7 +73,7 @@ class RankedPaginator(Paginator):
         return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
 
 
-class PageNumberPagination(LinkHeaderMixin, pagination.PageNumberPagination):
+class PageNumberPagination(DocumentedBoundsMixin, LinkHeaderMixin, pagination.PageNumberPagination):
     page_size_query_param = "page_size"
 
     @property
@@ -72,7 +92,7 @@ class PageNumberPagination(LinkHeaderMixin, pagination.PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
 
-class MappingCursorPagination(LinkHeaderMixin, pagination.CursorPagination):
+class MappingCursorPagination(DocumentedBoundsMixin, LinkHeaderMixin, pagination.CursorPagination):
     page_size_query_param = "page_size"
     ordering = "id"
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name"]
-
-
-class TopicSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Topic
-        fields = ["slug", "name", "description"]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -34,17 +32,37 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "id", "slug", "title", "short_title", "title_original", "original_language",
             "jurisdiction", "issuing_body", "type", "legal_force", "status", "adopted_on",
             "in_force_from", "in_force_until", "revoked_by", "official_identifier", "identifiers",
-            "source_url", "reuse_terms", "english_text_status", "amended_by", "notes", "updated_at",
+            "source_url", "reuse_terms", "english_text_status", "amended_by", "notes", "versions",
+            "updated_at",
         ]  # fmt: skip
 
 
+class FootnoteSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    text = serializers.CharField(allow_null=True, help_text="Null where the source has no text.")
+
+
 class ProvisionTextSerializer(serializers.ModelSerializer):
+    footnotes = FootnoteSerializer(many=True)
+
     class Meta:
         model = ProvisionText
         fields = [
             "valid_from", "valid_until", "heading", "text", "heading_original", "text_original",
-            "original_language", "changed_by",
+            "original_language", "changed_by", "footnotes", "translation_note",
         ]  # fmt: skip
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A legal link stated by the source's text, with the dates of the text that states it."""
+
+    type = serializers.CharField()
+    source = serializers.CharField(source="source.public_id")
+    target = serializers.CharField(source="target.public_id")
+    target_citation = serializers.CharField(source="target.citation")
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    note = serializers.CharField()
 
 
 class ProvisionSerializer(serializers.ModelSerializer):
@@ -54,16 +72,24 @@ class ProvisionSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_public_id", allow_null=True)
     ended_by = serializers.CharField(source="ended_by_public_id", allow_null=True)
     status = serializers.SerializerMethodField()
+    text = serializers.CharField(
+        allow_null=True, help_text="English; null where none exists (see `translation_note`)."
+    )
+    footnotes = FootnoteSerializer(many=True)
     texts = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField()
+    referenced_by = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Provision
         fields = [
             "id", "public_id", "instrument", "citation", "eid", "kind", "label", "label_original",
-            "heading", "text", "heading_original", "text_original", "original_language", "parent",
-            "position", "status", "in_force_from", "in_force_until", "end_reason", "ended_by",
-            "end_note", "applies_from", "applies_until", "application_dates", "application_note",
-            "updated_at", "texts",
+            "heading", "text", "heading_original", "text_original", "original_language",
+            "translation_note", "footnotes", "parent", "position", "status", "in_force_from",
+            "in_force_until", "end_reason", "ended_by", "end_note", "applies_from",
+            "applies_until", "application_dates", "application_note", "updated_at", "texts",
+            "references", "referenced_by", "topics", "procedural",
         ]  # fmt: skip
 
     def get_status(self, obj: Provision) -> str:
@@ -76,12 +102,37 @@ class ProvisionSerializer(serializers.ModelSerializer):
             return None
         return ProvisionTextSerializer(obj.texts.all(), many=True).data
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_topics(self, obj: Provision) -> list[str] | None:
+        """Topic slugs: on details, and on lists with `?include=topics`; null otherwise."""
+        rows = getattr(obj, "topic_rows", None)
+        return None if rows is None else [topic.slug for topic in rows]
+
+    @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
+    def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:
+        """Links this provision's text states (implements, revokes, reproduces): on details,
+        and on lists with `?include=references`; null otherwise."""
+        rows = getattr(obj, "outgoing_references", None)
+        return None if rows is None else ReferenceSerializer(rows, many=True).data
+
+    @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
+    def get_referenced_by(self, obj: Provision) -> list[dict[str, Any]] | None:
+        """Links other provisions' texts state to this one, like `references`."""
+        rows = getattr(obj, "incoming_references", None)
+        return None if rows is None else ReferenceSerializer(rows, many=True).data
+
     def to_representation(self, obj: Provision) -> dict[str, Any]:
         data = super().to_representation(obj)
         day_texts = getattr(obj, "texts_on_day", None)
         if day_texts:
-            for key in ("heading", "text", "heading_original", "text_original"):
+            for key in (
+                "heading", "text", "heading_original", "text_original", "original_language",
+                "translation_note",
+            ):  # fmt: skip
                 data[key] = getattr(day_texts[0], key)
+            data["footnotes"] = FootnoteSerializer(day_texts[0].footnotes, many=True).data
+        if not data["text"] and data["text_original"]:
+            data["text"] = None  # no English: say so (translation_note), not ""
         return data
 
 
@@ -146,24 +197,6 @@ class SuggestionSerializer(serializers.Serializer):
     )
 
 
-class SuggestionQuerySerializer(serializers.Serializer):
-    target_instrument = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Instrument.objects.all()
-    )
-    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
-    as_of = serializers.DateField(
-        required=False, help_text="Only provisions in force on this day (default today)."
-    )
-    level = serializers.ChoiceField(
-        choices=["article", "principle", "leaf"],
-        required=False,
-        help_text="article: articles or the instrument's equivalent unit; principle: the same "
-        "with NIST subcategories; leaf: the most specific provisions only. Default: any level, "
-        "a provision and its ancestor never both shown.",
-    )
-    include_recitals = serializers.BooleanField(required=False, default=False)
-
-
 class ErrorBodySerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField()
@@ -180,24 +213,82 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
 
 
-class ProvisionRefSerializer(serializers.Serializer):
-    public_id = serializers.CharField()
-    citation = serializers.CharField()
-    heading = serializers.CharField()
+# Computed responses (crosswalk, coverage): lean serializers ---------------------------------
 
 
-class CrosswalkMappingSerializer(serializers.Serializer):
+class LeanSerializer(serializers.Serializer):
+    # Declares a computed response like any serializer, so the schema is read from it, but
+    # writes it with one plan per class instead of DRF's per-field machinery (which costs more
+    # than computing a crosswalk of a thousand rows). Input is a dict; values pass through as
+    # they are. Only declared keys are written and a missing required key is an error, so the
+    # response cannot drift from its documentation. (A comment, not a docstring: the schema
+    # would give it to every subclass as its description.)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        return _writer(type(self))(instance)
+
+
+Writer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@functools.cache
+def _writer(serializer_class: type[LeanSerializer]) -> Writer:
+    plan: list[tuple[str, str, Writer | None, bool]] = []
+    for name, field in serializer_class().fields.items():
+        if isinstance(field, serializers.ListSerializer):
+            assert isinstance(field.child, LeanSerializer), name
+            plan.append((name, "many", _writer(type(field.child)), field.required))
+        elif isinstance(field, LeanSerializer):
+            plan.append((name, "one", _writer(type(field)), field.required))
+        else:
+            plan.append((name, "value", None, field.required))
+
+    def write(data: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, kind, nested, required in plan:
+            if not required and name not in data:
+                continue
+            value = data[name]
+            if kind == "many":
+                value = [nested(item) for item in value]
+            elif kind == "one" and value is not None:
+                value = nested(value)
+            out[name] = value
+        return out
+
+    return write
+
+
+class ProvisionRefSerializer(LeanSerializer):
+    """A provision, briefly."""
+
+    public_id = serializers.CharField(help_text="The provision's public id.")
+    citation = serializers.CharField(help_text="The source's own reference.")
+    heading = serializers.CharField(help_text="Latest heading; may be empty.")
+
+
+class CrosswalkMappingSerializer(LeanSerializer):
+    """A stored mapping read from the row's provision."""
+
     target = ProvisionRefSerializer()
-    relationship = serializers.ChoiceField(choices=Mapping.Relationship.choices)
-    strength = serializers.IntegerField(allow_null=True)
-    mapping_id = serializers.IntegerField()
+    relationship = serializers.ChoiceField(
+        choices=Mapping.Relationship.choices, help_text="Read 'provision is <relationship> target'."
+    )
+    strength = serializers.IntegerField(allow_null=True, help_text="1–10, when recorded.")
+    mapping_id = serializers.IntegerField(help_text="The stored mapping: /api/v1/mappings/<id>/.")
     direction = serializers.ChoiceField(
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
+    status = serializers.ChoiceField(
+        choices=[Mapping.Status.PUBLISHED, Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW],
+        help_text="Always 'published' except for readers allowed to see drafts.",
+    )
 
 
-class DerivedMappingSerializer(serializers.Serializer):
+class DerivedMappingSerializer(LeanSerializer):
+    """A relationship composed from published mappings through other instruments."""
+
     target = ProvisionRefSerializer()
     relationship = serializers.CharField(help_text="A relationship, or 'overlaps' (derived only).")
     strength = serializers.IntegerField(allow_null=True, help_text="Weakest strength on the path.")
@@ -206,53 +297,129 @@ class DerivedMappingSerializer(serializers.Serializer):
     )
 
 
-class CrosswalkRowSerializer(serializers.Serializer):
+class CrosswalkRowSerializer(LeanSerializer):
+    """One source provision with its targets."""
+
     provision = ProvisionRefSerializer()
     mappings = CrosswalkMappingSerializer(many=True)
-    derived = DerivedMappingSerializer(many=True, required=False)
+    derived = DerivedMappingSerializer(
+        many=True, required=False, help_text="With `derived=true` only."
+    )
 
 
-class CrosswalkSummarySerializer(serializers.Serializer):
-    source_provisions = serializers.IntegerField()
-    mapped = serializers.IntegerField()
-    unmapped = serializers.IntegerField()
-    share_mapped = serializers.FloatField()
-    by_relationship = serializers.DictField(child=serializers.IntegerField())
-    derived = serializers.IntegerField(required=False)
+class CrosswalkSummarySerializer(LeanSerializer):
+    """Counts over the whole crosswalk."""
+
+    source_provisions = serializers.IntegerField(help_text="Source provisions listed.")
+    mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
+    unmapped = serializers.IntegerField(help_text="The others.")
+    share_mapped = serializers.FloatField(help_text="mapped / source_provisions, 0–1.")
+    by_relationship = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    derived = serializers.IntegerField(
+        required=False, help_text="Derived mappings (with `derived=true` only)."
+    )
 
 
-class CrosswalkSerializer(serializers.Serializer):
-    source = serializers.CharField()
-    target = serializers.CharField()
-    as_of = serializers.DateField(allow_null=True)
-    derived = serializers.BooleanField()
-    max_depth = serializers.IntegerField(allow_null=True)
+class CrosswalkSerializer(LeanSerializer):
+    """Every source provision with the target provisions it is mapped to."""
+
+    source = serializers.CharField(help_text="Source instrument slug.")
+    target = serializers.CharField(help_text="Target instrument slug.")
+    as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
+    derived = serializers.BooleanField(help_text="Whether derived mappings were computed.")
+    max_depth = serializers.IntegerField(
+        allow_null=True, help_text="Longest path of derived mappings; null without `derived`."
+    )
     summary = CrosswalkSummarySerializer()
     results = CrosswalkRowSerializer(many=True)
 
 
-class CoverageSideSerializer(serializers.Serializer):
-    instrument = serializers.CharField()
-    provisions = serializers.IntegerField()
-    mapped = serializers.IntegerField()
-    share_mapped = serializers.FloatField()
+class CoverageSideSerializer(LeanSerializer):
+    """One instrument's side of the coverage."""
+
+    instrument = serializers.CharField(help_text="Instrument slug.")
+    provisions = serializers.IntegerField(help_text="Its provisions (on `as_of`, when given).")
+    mapped = serializers.IntegerField(help_text="Of those, with a mapping other than not_related.")
+    share_mapped = serializers.FloatField(help_text="mapped / provisions, 0–1.")
     unmapped = ProvisionRefSerializer(many=True)
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(LeanSerializer):
+    """How much of each instrument the mappings between them cover."""
+
     source = CoverageSideSerializer()
     target = CoverageSideSerializer()
-    as_of = serializers.DateField(allow_null=True)
-    by_relationship = serializers.DictField(child=serializers.IntegerField())
-    mappings = serializers.IntegerField()
+    as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
+    by_relationship = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Mappings per status: unpublished ones only for readers allowed to see drafts.",
+    )
+    mappings = serializers.IntegerField(help_text="Mappings between the two instruments.")
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+
+class IsoDateParameter(serializers.DateField):
+    """`YYYY-MM-DD` only, parsed as the list filters parse it."""
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        try:
+            return iso_date(str(value))
+        except ValueError as exc:
+            raise serializers.ValidationError(DATE_MESSAGE) from exc
+
+
+def instrument_parameter(help_text: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Instrument.objects.all(),
+        help_text=help_text,
+        error_messages={
+            "does_not_exist": unknown_key_message(Instrument, "slug").replace(
+                "%(value)s", "{value}"
+            )
+        },
+    )
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    target_instrument = instrument_parameter("Slug of the instrument to look in.")
+    limit = serializers.IntegerField(
+        required=False, default=10, min_value=1, max_value=50, help_text="How many, 1–50."
+    )
+    as_of = IsoDateParameter(
+        required=False, help_text="YYYY-MM-DD: only provisions in force that day (default today)."
+    )
+    level = serializers.ChoiceField(
+        choices=["article", "principle", "leaf"],
+        required=False,
+        help_text="article: articles or the instrument's equivalent unit; principle: the same "
+        "with NIST subcategories; leaf: the most specific provisions only. Default: any level, "
+        "a provision and its ancestor never both shown.",
+    )
+    include_recitals = serializers.BooleanField(
+        required=False, default=False, help_text="Recitals are left out unless true."
+    )
 
 
 class PairQuerySerializer(serializers.Serializer):
-    """Query parameters of crosswalk and coverage."""
+    """Query parameters of crosswalk, coverage and the OSCAL export."""
 
-    source = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
-    target = serializers.SlugRelatedField(slug_field="slug", queryset=Instrument.objects.all())
-    as_of = serializers.DateField(required=False)
+    source = instrument_parameter("Slug of the source instrument, e.g. `jp-ai-promotion-act`.")
+    target = instrument_parameter("Slug of the target instrument, e.g. `eu-ai-act`; not source.")
+    as_of = IsoDateParameter(
+        required=False,
+        help_text=(
+            "YYYY-MM-DD: only provisions in force and applicable that day, and only mappings "
+            "between them."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["source"] == attrs["target"]:
@@ -261,5 +428,18 @@ class PairQuerySerializer(serializers.Serializer):
 
 
 class CrosswalkQuerySerializer(PairQuerySerializer):
-    derived = serializers.BooleanField(required=False, default=False)
-    max_depth = serializers.IntegerField(required=False, default=2, min_value=2, max_value=3)
+    derived = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "`true`: also mappings derived by composing published ones through other "
+            "instruments, with their path."
+        ),
+    )
+    max_depth = serializers.IntegerField(
+        required=False,
+        default=2,
+        min_value=2,
+        max_value=3,
+        help_text="With `derived=true`: the longest path, in mappings (2 or 3).",
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from django import forms
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,28 +16,20 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser as IsStaffUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crosswalk.analysis import coverage_build, crosswalk_build
-from crosswalk.api.conditional import conditional, validators
-from crosswalk.api.filters import (
-    InstrumentFilter,
-    MappingFilter,
-    PagingOnlyFilter,
-    ProvisionFilter,
-    reject_bad_values,
-)
+from crosswalk.api.conditional import conditional, pair_stamp, validators
+from crosswalk.api.filters import strict_query
 from crosswalk.api.pagination import MappingCursorPagination
-from crosswalk.api.permissions import sees_drafts
-from crosswalk.api.schema import key_parameter
+from crosswalk.api.permissions import CanSeeDrafts, sees_drafts
+from crosswalk.api.schema import ERRORS, key_parameter
 from crosswalk.api.serializers import (
     CoverageSerializer,
     CrosswalkQuerySerializer,
     CrosswalkSerializer,
-    ErrorSerializer,
     InstrumentSerializer,
     JurisdictionSerializer,
     MappingSerializer,
@@ -46,13 +37,12 @@ from crosswalk.api.serializers import (
     ProvisionSerializer,
     SuggestionQuerySerializer,
     SuggestionSerializer,
-    TopicSerializer,
 )
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter, ProvisionFilter
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision
 from crosswalk.suggestions import suggestions_for
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429)}
-INCLUDES = {"texts"}
+INCLUDES = {"texts", "references", "topics"}
 
 
 class ConditionalReadMixin:
@@ -126,8 +116,18 @@ class KeyOrNaturalLookupMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: JurisdictionSerializer, **ERRORS}),
+    list=extend_schema(
+        summary="List jurisdictions", responses={200: JurisdictionSerializer, **ERRORS}
+    ),
+    retrieve=extend_schema(
+        summary="One jurisdiction by code",
+        parameters=[
+            OpenApiParameter(
+                "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. `JP`."
+            )
+        ],
+        responses={200: JurisdictionSerializer, **ERRORS},
+    ),
 )
 class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JurisdictionSerializer
@@ -139,21 +139,9 @@ class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: TopicSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: TopicSerializer, **ERRORS}),
-)
-class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = TopicSerializer
-    queryset = Topic.objects.order_by("slug")
-    lookup_field = "slug"
-    lookup_value_regex = r"[a-z0-9_-]+"
-    filterset_class = PagingOnlyFilter
-    stamp_fields = ()
-
-
-@extend_schema_view(
-    list=extend_schema(responses={200: InstrumentSerializer, **ERRORS}),
+    list=extend_schema(summary="List instruments", responses={200: InstrumentSerializer, **ERRORS}),
     retrieve=extend_schema(
+        summary="One instrument by slug or id",
         parameters=[key_parameter("slug", "eu-ai-act")],
         responses={200: InstrumentSerializer, **ERRORS},
     ),
@@ -172,12 +160,27 @@ class InstrumentViewSet(
 
 
 INCLUDE_PARAMETER = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=["texts"], description="`texts`: every dated text."
+    "include",
+    OpenApiTypes.STR,
+    description=(
+        "Comma-separated: `texts` (every dated text), `references` (the links each provision's "
+        "text states or receives; always on details), `topics` (the topic slugs each provision "
+        "is tagged with; always on details)."
+    ),
 )
+# A provision's detail reads the day's text too (the list's other filters are not documented
+# there: they only decide whether the one provision is found).
+DAY_PARAMETERS = [
+    OpenApiParameter(
+        name, OpenApiTypes.DATE, description=ProvisionFilter.base_filters[name].extra["help_text"]
+    )
+    for name in ("as_of", "in_force_on")
+]
 
 
 @extend_schema_view(
     list=extend_schema(
+        summary="List and search provisions, optionally as of a day",
         parameters=[INCLUDE_PARAMETER],
         responses={200: ProvisionSerializer, **ERRORS},
         examples=[
@@ -189,7 +192,12 @@ INCLUDE_PARAMETER = OpenApiParameter(
         ],
     ),
     retrieve=extend_schema(
-        parameters=[INCLUDE_PARAMETER, key_parameter("public id", "eu-ai-act:art_4")],
+        summary="One provision by public id or id",
+        parameters=[
+            INCLUDE_PARAMETER,
+            *DAY_PARAMETERS,
+            key_parameter("public id", "eu-ai-act:art_4"),
+        ],
         responses={200: ProvisionSerializer, **ERRORS},
     ),
 )
@@ -207,8 +215,13 @@ class ProvisionViewSet(
 
     def get_queryset(self) -> Any:
         queryset = Provision.objects.for_api_list()
-        if "texts" in self._includes():
+        includes = self._includes()
+        if "texts" in includes:
             queryset = queryset.with_all_texts()
+        if "references" in includes or self.action == "retrieve":
+            queryset = queryset.with_references()
+        if "topics" in includes or self.action == "retrieve":
+            queryset = queryset.with_topic_slugs()
         return queryset
 
     def _includes(self) -> set[str]:
@@ -221,23 +234,30 @@ class ProvisionViewSet(
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context["include_texts"] = "texts" in self._includes()
-        # Already validated by the filter (a bad date is a 400 before serialising).
-        raw = self.request.query_params.get("as_of") or self.request.query_params.get("in_force_on")
-        context["status_day"] = forms.DateField().clean(raw) if raw else None
+        # Parsed once, by the filter set, before any row is serialised.
+        filterset = getattr(self, "filterset", None)
+        context["status_day"] = filterset.day if filterset is not None else None
         return context
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        ProvisionFilter(request.query_params, queryset=Provision.objects.none()).check_parameters()
-        return super().retrieve(request, *args, **kwargs)
-
     @extend_schema(
+        summary="Suggested targets for a provision (curators and reviewers)",
         parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
         responses={200: SuggestionSerializer(many=True), **ERRORS},
-        description="Staff only: the provisions of `target_instrument` in force on `as_of` "
-        "that best match this one, by meaning (multilingual sentence embeddings) and shared words "
-        "(BM25), each with both scores and what they compared.",
+        description=(
+            "Curators and reviewers only (permission `view_draft_mapping`): the provisions of "
+            "`target_instrument` in force on `as_of` that best match this one, by meaning "
+            "(multilingual sentence embeddings of the original and English texts) and shared "
+            "words (BM25), best first, as a plain array (not paged); each with both scores, the "
+            "shared terms, the texts compared and the related provisions it stands for."
+        ),
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsStaffUser], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[CanSeeDrafts],
+        filterset_class=None,
+        pagination_class=None,
+    )
     def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = strict_query(request, SuggestionQuerySerializer)
         provision = self.get_object()
@@ -255,11 +275,20 @@ class ProvisionViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: MappingSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: MappingSerializer, **ERRORS}),
+    list=extend_schema(summary="List mappings", responses={200: MappingSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        summary="One mapping by id",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The mapping's id."
+            )
+        ],
+        responses={200: MappingSerializer, **ERRORS},
+    ),
 )
 class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Mappings, read "source is <relationship> target". Published only, except for staff."""
+    """Mappings, read "source is <relationship> target". Published only, except for curators and
+    reviewers (permission `view_draft_mapping`)."""
 
     serializer_class = MappingSerializer
     filterset_class = MappingFilter
@@ -271,35 +300,18 @@ class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
         return Mapping.objects.visible(drafts=sees_drafts(self.request)).for_api_list()
 
 
-def pair_stamp(request: Request, query: dict[str, Any]) -> tuple[str, Any]:
-    count, last = (
-        Mapping.objects.visible(drafts=sees_drafts(request))
-        .between(query["source"].pk, query["target"].pk)
-        .change_stamp()
-    )
-    _, last_provision = Provision.objects.filter(
-        instrument__in=[query["source"], query["target"]]
-    ).change_stamp()
-    return validators(request, [count, last, last_provision], [last, last_provision])
-
-
-def strict_query(request: Request, serializer_class: type) -> dict[str, Any]:
-    reject_bad_values(request.query_params)
-    serializer = serializer_class(data=request.query_params)
-    unknown = sorted(set(request.query_params) - set(serializer.fields))
-    if unknown:
-        allowed = ", ".join(sorted(serializer.fields))
-        raise ValidationError(
-            {name: [f"Unknown parameter. Allowed: {allowed}."] for name in unknown}
-        )
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class CrosswalkView(APIView):
     """Every source provision with its mapped targets, read from the source's side."""
 
     @extend_schema(
+        summary="Crosswalk of two instruments",
+        description=(
+            "Every provision of `source` with the provisions of `target` it is mapped to, read "
+            "from the source's side: a mapping stored target→source is shown with the inverse "
+            "relationship (`direction: inverse`). With `derived=true`, also relationships "
+            "composed from published mappings through other instruments (set algebra; paths of "
+            "up to `max_depth` mappings)."
+        ),
         parameters=[CrosswalkQuerySerializer],
         responses={200: CrosswalkSerializer, **ERRORS},
         examples=[
@@ -318,14 +330,23 @@ class CrosswalkView(APIView):
             request,
             etag,
             last_modified,
-            lambda: Response(crosswalk_build(mappings=mappings, **query)),
+            lambda: Response(CrosswalkSerializer(crosswalk_build(mappings=mappings, **query)).data),
         )
 
 
 class CoverageView(APIView):
     """How much of each instrument the mappings between them cover, and the gaps."""
 
-    @extend_schema(parameters=[PairQuerySerializer], responses={200: CoverageSerializer, **ERRORS})
+    @extend_schema(
+        summary="Coverage of two instruments",
+        description=(
+            "How many provisions of each side the mappings between them cover (a `not_related` "
+            "mapping records a check, not coverage), counts per relationship, and the "
+            "provisions of each side left unmapped."
+        ),
+        parameters=[PairQuerySerializer],
+        responses={200: CoverageSerializer, **ERRORS},
+    )
     def get(self, request: Request) -> HttpResponseBase:
         query = strict_query(request, PairQuerySerializer)
         etag, last_modified = pair_stamp(request, query)
@@ -334,5 +355,5 @@ class CoverageView(APIView):
             request,
             etag,
             last_modified,
-            lambda: Response(coverage_build(mappings=mappings, **query)),
+            lambda: Response(CoverageSerializer(coverage_build(mappings=mappings, **query)).data),
         )

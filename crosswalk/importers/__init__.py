@@ -12,6 +12,7 @@ from crosswalk.importers import (
     jp_ai_act,
     jp_guidelines,
     kr_ai_act,
+    kr_decree,
     nist_ai_rmf,
     oecd,
     us_eo,
@@ -28,7 +29,8 @@ JURISDICTIONS = {
     "US": "United States",
 }
 
-# Load order matters only where one instrument points at another: EO 14148 revokes EO 14110.
+# Load order matters only where one instrument points at another: EO 14148 revokes EO 14110,
+# the Korean decree's articles implement the Act's.
 CATALOGUE: dict[str, Callable[[Path], Raw]] = {
     eu_ai_act.SLUG: eu_ai_act.build,
     jp_ai_act.SLUG: jp_ai_act.build,
@@ -38,6 +40,7 @@ CATALOGUE: dict[str, Callable[[Path], Raw]] = {
     **{slug: partial(g7_hiroshima.build, slug=slug) for slug in g7_hiroshima.DOCUMENTS},
     nist_ai_rmf.SLUG: nist_ai_rmf.build,
     kr_ai_act.SLUG: kr_ai_act.build,
+    kr_decree.SLUG: kr_decree.build,
 }
 
 

@@ -59,6 +59,16 @@ PREFIX = {
 ROOTED = {"recital", "chapter", "article", "annex"}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 
+RECITALS = {
+    "from": ENTRY_INTO_FORCE.isoformat(),
+    "basis": (
+        "No date of application: Article 113 dates the Regulation's provisions, not its "
+        "recitals, which are read with the Regulation from its entry into force (Article 113, "
+        "first paragraph)"
+    ),
+    "scope": "Recitals",
+}
+
 OJ_VERSION = Version(OJ_FILE, ENTRY_INTO_FORCE, ORIGINAL)
 CONSOLIDATED_VERSION = Version(CONSOLIDATED_FILE, OMNIBUS_IN_FORCE, OMNIBUS)
 
@@ -105,7 +115,9 @@ def _application(p: Raw) -> tuple[datetime.date, list[Raw]]:
         return day, [{"from": day.isoformat(), "basis": f"Article 113, {basis}", "scope": scope}]
 
     if kind == "recital":
-        return ENTRY_INTO_FORCE, []
+        # Article 113 gives recitals no date of application; a reader of a day's law still
+        # wants them, so they are read with the Regulation from its entry into force.
+        return ENTRY_INTO_FORCE, [dict(RECITALS)]
     new_prohibitions = ("Article 5(1)(ba)", "Article 5(1)(bb)", "Article 5(1a)", "Article 5(1b)")
     if any(_within(ref, root) for root in new_prohibitions):
         return one(NEW_PROHIBITIONS, "third paragraph, point (a)")
@@ -175,9 +187,14 @@ def build(sources_dir: Path) -> Raw:
             new_changed_by=_changed_by(after) if after is not None else None,
         )
         applies_from, application_dates = _application(p)
+        # Each dated text carries the notes its own source file gives it.
+        if len(texts) == 2:
+            texts[0]["footnotes"], texts[1]["footnotes"] = _footnotes(before), _footnotes(after)
+        else:
+            texts[0]["footnotes"] = _footnotes(after or {}) or _footnotes(before or {})
         extra: Raw = {}
-        if p.get("footnotes"):
-            extra["footnotes"] = p["footnotes"]
+        if ref in CORRECTIONS:
+            extra["corrections"] = [CORRECTIONS[ref]]
         if after is not None and after.get("amended"):
             extra["amended"] = after["amended"]
         provisions.append(
@@ -241,6 +258,26 @@ def build(sources_dir: Path) -> Raw:
     return assemble(instrument, provisions)
 
 
+# Corrections of the record (SOURCES.md A): the words change, the dates and the act do not.
+_EXPONENT = {
+    "on": "2026-12-01",
+    "note": (
+        "Correction of the record, not an amendment: the source had lost the exponent of "
+        "10^25 in Article 51(2) and read '1025'; it now reads '10²⁵' as the Official Journal "
+        "prints it (SOURCES.md A, correction of 2026-12-01)."
+    ),
+}
+CORRECTIONS = {"Article 51": _EXPONENT, "Article 51(2)": _EXPONENT}
+
+
+def _footnotes(p: Raw) -> list[Raw]:
+    """The source's notes as [{"number", "text"}]; its mark "(5)" gives the number "5"."""
+    return [
+        {"number": str(note.get("mark") or "").strip("()"), "text": note.get("text")}
+        for note in p.get("footnotes") or []
+    ]
+
+
 def _changed_by(p: Raw) -> str:
     amended = p.get("amended")
     if amended:
@@ -249,10 +286,43 @@ def _changed_by(p: Raw) -> str:
 
 
 def _containers_apply_from_earliest_part(provisions: list[Raw]) -> None:
-    """A chapter, article or paragraph applies from the earliest date any part of it applies."""
+    """A chapter, article or paragraph applies from the earliest date any part of it applies;
+    where that date is not one of its own, its `application_dates` lists it, with the basis of
+    the parts it comes from."""
     by_ref = {p["citation"]: p for p in provisions}
+    earliest_parts: dict[str, list[Raw]] = {}
+    # Reversed document order: every part is final before its container is reached.
     for p in reversed(provisions):
+        parts = earliest_parts.pop(p["citation"], None)
+        if parts is not None:
+            _list_date_taken_from(p, parts)
         parent = by_ref.get(p["parent"]) if p["parent"] else None
-        if parent is not None and p["applies_from"] < parent["applies_from"]:
+        if parent is None:
+            continue
+        if p["applies_from"] < parent["applies_from"]:
             parent["applies_from"] = p["applies_from"]
-            parent["application_note"] = "Applies in part from this date; see its parts."
+            earliest_parts[parent["citation"]] = [p]
+        elif parent["citation"] in earliest_parts and p["applies_from"] == parent["applies_from"]:
+            earliest_parts[parent["citation"]].append(p)
+
+
+def _list_date_taken_from(container: Raw, parts: list[Raw]) -> None:
+    day = container["applies_from"]
+    container["application_note"] = "Applies in part from this date; see its parts."
+    if any(entry["from"] == day for entry in container["application_dates"]):
+        return
+    parts = list(reversed(parts))  # document order
+    bases = []
+    for part in parts:
+        for entry in part["application_dates"]:
+            if entry["from"] == day and entry["basis"] not in bases:
+                bases.append(entry["basis"])
+    citations = ", ".join(part["citation"] for part in parts)
+    container["application_dates"].insert(
+        0,
+        {
+            "from": day,
+            "basis": "; ".join(bases),
+            "scope": f"Its part{'s' if len(parts) > 1 else ''} {citations}",
+        },
+    )

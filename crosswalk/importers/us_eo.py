@@ -20,6 +20,7 @@ from crosswalk.importers.common import (
     norm_number,
     provision,
     read_source,
+    reference,
     source_record,
     text_of,
 )
@@ -104,6 +105,9 @@ def build(sources_dir: Path, number: str) -> Raw:
         )
         for p in data["provisions"]
     ]
+    for revoked, (by_order, by_citation, _) in REVOCATIONS.items():
+        if by_order == number:
+            _add_revocation_links(sources_dir, provisions, by_citation, revoked, signed)
     status, until, revoked_by, notes = "in_force", None, None, ""
     if number in REVOCATIONS:
         by_order, by_citation, on = REVOCATIONS[number]
@@ -151,6 +155,23 @@ def build(sources_dir: Path, number: str) -> Raw:
         sources=[source_record(sources_dir, file)],
     )
     return assemble(instrument, provisions)
+
+
+def _add_revocation_links(
+    sources_dir: Path, provisions: list[Raw], citation: str, revoked: str, signed: datetime.date
+) -> None:
+    """The revoking provision `revokes` every section of the order it revokes."""
+    file = f"us-eo-{revoked}.json"
+    data = read_source(sources_dir, file)
+    eids = assign_eids(file, data["provisions"], segment)
+    by_citation = {p["citation"]: p for p in provisions}
+    if citation not in by_citation:
+        raise SourceError(file, citation, "revoking provision not found")
+    by_citation[citation]["references"] = [
+        reference(type="revokes", target=f"{slug_for(revoked)}:{eids[p['ref']]}", valid_from=signed)
+        for p in data["provisions"]
+        if p["kind"] == "section"
+    ]
 
 
 def _eid_of(sources_dir: Path, number: str, citation: str) -> str:

@@ -6,15 +6,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django import forms
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
-from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
-from crosswalk.api.filters import MappingFilter, ProvisionFilter
 from crosswalk.exports import copy_csv, mapping_export_sql, provision_export_sql
+from crosswalk.filters import MappingExportFilter, ProvisionExportFilter
 from crosswalk.models import Mapping, Provision
 
 
@@ -44,7 +43,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             problems = "; ".join(
                 f"{field}: {' '.join(str(m) for m in messages)}"
-                for field, messages in exc.detail.items()
+                for field, messages in exc.message_dict.items()
             )
             raise CommandError(f"invalid filters: {problems}") from exc
         chunks = copy_csv(sql, params, bom=options["bom"])
@@ -68,11 +67,12 @@ class Command(BaseCommand):
     ) -> tuple[str, dict[str, Any], int]:
         if kind == "mappings":
             base = Mapping.objects.visible(drafts=drafts)
-            queryset = MappingFilter(data, queryset=base).qs
+            queryset = MappingExportFilter(data, queryset=base).qs
             sql, params = mapping_export_sql(queryset)
         else:
-            queryset = ProvisionFilter(data, queryset=Provision.objects.all()).qs
-            raw = data.get("as_of") or data.get("in_force_on")
-            day = forms.DateField().clean(raw) if raw else None
-            sql, params = provision_export_sql(queryset, day=day, today=timezone.localdate())
+            filterset = ProvisionExportFilter(data, queryset=Provision.objects.all())
+            queryset = filterset.qs
+            sql, params = provision_export_sql(
+                queryset, day=filterset.day, today=timezone.localdate()
+            )
         return sql, params, queryset.count()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crosswalk', '0005_mapping_permissions'),
+        ('crosswalk', '0008_mapping_revisions_draft_permission_labels'),
     ]
 
     operations = [

@@ -1,7 +1,8 @@
 """Deterministic synthetic data for benchmarks, in its own namespace, loaded by COPY.
 
 Everything lives under jurisdiction `ZZ` and instrument slugs `synthetic-NNN`: the real corpus
-never uses either, and `synthetic_remove()` deletes exactly this namespace.
+never uses either, and `synthetic_remove()` deletes exactly this namespace. Benchmark code only
+(bench/generate_synthetic.py): nothing in `crosswalk` knows this namespace.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from crosswalk.models import Instrument, Jurisdiction
@@ -99,7 +101,7 @@ def synthetic_generate(
 ) -> SyntheticReport:
     """Create `provisions` provisions (1,000 per instrument) and `mappings` published mappings."""
     started = timezone.now()
-    if Instrument.objects.filter(slug__startswith=SLUG_PREFIX).exists():
+    if synthetic_instruments().exists():
         raise ValueError("synthetic data already present: remove it first (--remove)")
     rng = random.Random(seed)
     writer = _Writer(rng)
@@ -132,7 +134,8 @@ def synthetic_generate(
             "COPY crosswalk_provision (id, instrument_id, position, kind, number, label, "
             "label_original, citation, eid, public_id, heading, text, heading_original, "
             "text_original, original_language, in_force_from, end_reason, end_note, applies_from, "
-            "application_note, application_dates, extra, created_at, updated_at) FROM STDIN"
+            "application_note, application_dates, extra, created_at, updated_at, footnotes, "
+            "translation_note) FROM STDIN"
         ) as copy,
     ):
         for index, pk in enumerate(provision_ids):
@@ -144,15 +147,16 @@ def synthetic_generate(
                     pk, instrument.pk, number, "article", str(number), f"Article {number}", "",
                     f"Article {number}", f"art_{number}", f"{instrument.slug}:art_{number}",
                     writer.sentence()[:120], writer.text(), "", "", "", START, "", "", START, "",
-                    "[]", "{}", now, now,
+                    "[]", "{}", now, now, "[]", "",
                 )
             )  # fmt: skip
     progress("writing dated texts…")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO crosswalk_provisiontext (provision_id, valid_from, heading, text, "
-            "heading_original, text_original, original_language, changed_by, source_file) "
-            "SELECT id, in_force_from, heading, text, '', '', '', 'synthetic', '' "
+            "heading_original, text_original, original_language, changed_by, source_file, "
+            "footnotes, translation_note) "
+            "SELECT id, in_force_from, heading, text, '', '', '', 'synthetic', '', '[]', '' "
             "FROM crosswalk_provision WHERE instrument_id = ANY(%s)",
             [[i.pk for i in instruments]],
         )
@@ -164,7 +168,7 @@ def synthetic_generate(
             "COPY crosswalk_mapping (source_id, target_id, source_instrument_id, "
             "target_instrument_id, relationship, strength, rationale_type, rationale, status, "
             "provenance, published_at, version, created_at, updated_at, reviewer_id, "
-            "review_comment) FROM STDIN"
+            "review_comment, text_changed) FROM STDIN"
         ) as copy,
     ):
         for source, target in _pairs(rng, provision_ids, owner, mappings):
@@ -173,7 +177,7 @@ def synthetic_generate(
                     provision_ids[source], provision_ids[target], owner[source], owner[target],
                     rng.choice(RELATIONSHIPS), rng.randint(1, 10),
                     rng.choice(["syntactic", "semantic", "functional"]), writer.sentence(),
-                    "published", "imported", now, 1, now, now, reviewer, "",
+                    "published", "imported", now, 1, now, now, reviewer, "", False,
                 )
             )  # fmt: skip
     with connection.cursor() as cursor:
@@ -207,12 +211,15 @@ def _reviewer_id() -> int:
     return user.pk
 
 
+def synthetic_instruments() -> QuerySet:
+    """The synthetic namespace's instruments."""
+    return Instrument.objects.filter(slug__startswith=SLUG_PREFIX, jurisdiction__code=JURISDICTION)
+
+
 @transaction.atomic
 def synthetic_remove() -> dict[str, int]:
     """Delete the synthetic namespace and nothing else."""
-    instruments = list(
-        Instrument.objects.filter(slug__startswith=SLUG_PREFIX).values_list("pk", flat=True)
-    )
+    instruments = list(synthetic_instruments().values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM crosswalk_mapping WHERE source_instrument_id = ANY(%s) "
