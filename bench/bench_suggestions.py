@@ -57,7 +57,7 @@ MAPPINGS = ROOT / "fixtures" / "mappings"
 GRID = [
     Weights(semantic=s, parent=p, container=c)
     for s, p, c in itertools.product(
-        [0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [0.0, 0.2, 0.4], [0.0, 0.2, 0.4, 0.6]
+        [0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [0.0, 0.2, 0.4], [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     )
 ]
 
@@ -294,7 +294,7 @@ BM25 = Weights(semantic=0.0, parent=0.0, container=0.0)
 # A model alone: only its similarity, with the structural weights tuned for it too.
 ALONE_GRID = [
     Weights(semantic=1.0, parent=p, container=c)
-    for p, c in itertools.product([0.0, 0.2, 0.4], [0.0, 0.2, 0.4, 0.6])
+    for p, c in itertools.product([0.0, 0.2, 0.4], [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 ]
 
 
@@ -446,7 +446,7 @@ hybrid recall@10 {article_hyb["r10"]:.3f}, MRR {article_hyb["mrr"]:.3f}.
 {current[0]["mrr"]:.3f} → {held_exact["mrr"]:.3f}** (current ranking → hybrid). Time per ranking
 through `suggestions_for` (three queries, vectors read from PostgreSQL): median
 {timing["median"]:.0f} ms, p95 {timing["p95"]:.0f} ms over {timing["n"]} held-out cases; into the
-largest instrument (us-eo-14110 → eu-ai-act, {big_timing["n"]} provisions): median
+largest instrument (eu-ai-act, from {big_timing["n"]} provisions of us-eo-14110): median
 {big_timing["median"]:.0f} ms, p95 {big_timing["p95"]:.0f} ms.
 {notes_text}
 """

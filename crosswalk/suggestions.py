@@ -204,9 +204,9 @@ class Weights:
     semantic similarity blended into its own (a point is read with its paragraph);
     `container` what provisions with children in force lose (in standard deviations)."""
 
-    semantic: float = 0.4
-    parent: float = 0.0
-    container: float = 0.4
+    semantic: float = 0.6
+    parent: float = 0.2
+    container: float = 0.6
 
 
 DEFAULT_WEIGHTS = Weights()
