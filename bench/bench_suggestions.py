@@ -2,9 +2,9 @@
 for the first ranking, the current BM25 ranking, each embedding model alone, and the hybrid, per
 language pair; fusion weights chosen on the tuning half only.
 
-The evaluation set is the curated mappings in fixtures/mappings/seed-*.csv and eval-*.csv (the
-latter's rows marked `method=independent-reading`: written by reading texts, without looking at
-any suggestion), read from the files, not the database, so that mappings later made with
+The evaluation set is the curated mappings in fixtures/mappings: the seed curation (seed-*.csv)
+and every row of the other files marked `method=independent-reading` (written by reading texts,
+without looking at any suggestion), read from the files, not the database, so that mappings later made with
 suggestions never enter it. Each mapping is asked both ways; a
 mapping's half is fixed by a hash of its pair, so adding files never moves earlier mappings.
 Cases whose curated target is no longer in force are counted apart (no ranking of provisions in
@@ -85,13 +85,17 @@ def written_with_suggestions(row: dict[str, str]) -> bool:
 
 def evaluation_pairs() -> tuple[list[tuple[str, str]], dict[str, int]]:
     pairs, files = [], {}
-    for path in sorted(MAPPINGS.glob("seed-*.csv")) + sorted(MAPPINGS.glob("eval-*.csv")):
+    for path in sorted(MAPPINGS.glob("*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = [
                 row
                 for row in csv.DictReader(handle)
-                if row.get("relationship") != "not_related" and not written_with_suggestions(row)
+                if row.get("relationship") != "not_related"
+                and ("method" in row or path.name.startswith("seed-"))
+                and not written_with_suggestions(row)
             ]
+        if not rows:
+            continue
         source_key = "source_public_id" if rows and "source_public_id" in rows[0] else "source"
         target_key = "target_public_id" if rows and "target_public_id" in rows[0] else "target"
         pairs += [(row[source_key], row[target_key]) for row in rows]
