@@ -185,6 +185,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 CORPUS_FIXTURES_DIR = Path(env_str("CORPUS_FIXTURES_DIR", str(BASE_DIR / "fixtures" / "corpus")))
+EMBEDDING_FIXTURES_DIR = Path(
+    env_str("EMBEDDING_FIXTURES_DIR", str(BASE_DIR / "fixtures" / "embeddings"))
+)
 SHARED_SOURCES_DIR = Path(
     env_str("SHARED_SOURCES_DIR", str(BASE_DIR.parent / "shared" / "sources"))
 )

@@ -471,6 +471,33 @@ def default_mapping_set_pk() -> int:
     return default_mapping_set().pk
 
 
+class TextEmbedding(models.Model):
+    """The sentence embedding of one dated text in one language (crosswalk.embeddings).
+
+    A Japanese or Korean text has two: its original and its English translation. Kept beside
+    ProvisionText rather than in it so that its history does not copy vectors. `input_hash`
+    identifies the embedded string: a vector is recomputed only when that string changes. Other
+    models' vectors may sit beside the configured model's (the benchmark compares models).
+    Stored as little-endian float32 bytes, which every supported PostgreSQL holds (pgvector is
+    not needed: ranking reads one instrument's vectors and compares them in numpy)."""
+
+    text = models.ForeignKey(ProvisionText, on_delete=models.CASCADE, related_name="embeddings")
+    language = models.CharField(max_length=8)
+    model = models.CharField(max_length=120)
+    input_hash = models.CharField(max_length=32)
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["text", "language", "model"], name="embedding_text_language_model_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text_id} {self.language} {self.model}"
+
+
 class Mapping(models.Model):
     """A curated relationship, read "source is <relationship> target" (NIST IR 8477 STRM)."""
 

@@ -160,12 +160,45 @@ class MappingSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class SuggestionRelatedSerializer(serializers.Serializer):
+    public_id = serializers.CharField(source="provision.public_id")
+    citation = serializers.CharField(source="provision.citation")
+    relation = serializers.CharField(
+        help_text="How it relates to the suggestion: parent, ancestor, child or descendant."
+    )
+    score = serializers.FloatField()
+
+
 class SuggestionSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="Fused score (standardised semantic and lexical).")
     public_id = serializers.CharField(source="provision.public_id")
     citation = serializers.CharField(source="provision.citation")
     heading = serializers.CharField(source="provision.heading")
+    kind = serializers.CharField(source="provision.kind")
+    semantic_score = serializers.FloatField(
+        source="semantic",
+        allow_null=True,
+        help_text="Cosine similarity of the sentence embeddings (mean over `semantic_texts`).",
+    )
+    lexical_score = serializers.FloatField(
+        source="lexical", help_text="BM25 over the English texts, normalised by the query."
+    )
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Stemmed English terms both texts use, the most telling first.",
+    )
+    semantic_texts = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Which texts the embeddings compared, as "query language→candidate language": '
+        'a Japanese or Korean original is compared beside its English translation ("ja→en", '
+        '"en→en").',
+    )
+    also = SuggestionRelatedSerializer(
+        many=True,
+        help_text="Related provisions this suggestion stands for (its parent or parts), "
+        "best first.",
+    )
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -375,6 +408,19 @@ class SuggestionQuerySerializer(serializers.Serializer):
     target_instrument = instrument_parameter("Slug of the instrument to look in.")
     limit = serializers.IntegerField(
         required=False, default=10, min_value=1, max_value=50, help_text="How many, 1–50."
+    )
+    as_of = IsoDateParameter(
+        required=False, help_text="YYYY-MM-DD: only provisions in force that day (default today)."
+    )
+    level = serializers.ChoiceField(
+        choices=["article", "principle", "leaf"],
+        required=False,
+        help_text="article: articles or the instrument's equivalent unit; principle: the same "
+        "with NIST subcategories; leaf: the most specific provisions only. Default: any level, "
+        "a provision and its ancestor never both shown.",
+    )
+    include_recitals = serializers.BooleanField(
+        required=False, default=False, help_text="Recitals are left out unless true."
     )
 
 

@@ -245,7 +245,10 @@ class ProvisionViewSet(
         responses={200: SuggestionSerializer(many=True), **ERRORS},
         description=(
             "Curators and reviewers only (permission `view_draft_mapping`): the provisions of "
-            "`target_instrument` most similar in text, best first, as a plain array (not paged)."
+            "`target_instrument` in force on `as_of` that best match this one, by meaning "
+            "(multilingual sentence embeddings of the original and English texts) and shared "
+            "words (BM25), best first, as a plain array (not paged); each with both scores, the "
+            "shared terms, the texts compared and the related provisions it stands for."
         ),
     )
     @action(
@@ -260,7 +263,14 @@ class ProvisionViewSet(
         provision = self.get_object()
         if query["target_instrument"].pk == provision.instrument_id:
             raise ValidationError({"target_instrument": ["Must differ from the provision's own."]})
-        ranked = suggestions_for(provision, query["target_instrument"], limit=query["limit"])
+        ranked = suggestions_for(
+            provision,
+            query["target_instrument"],
+            limit=query["limit"],
+            day=query.get("as_of"),
+            level=query.get("level"),
+            include_recitals=query["include_recitals"],
+        )
         return Response(SuggestionSerializer(ranked, many=True).data)
 
 
