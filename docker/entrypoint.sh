@@ -41,7 +41,5 @@ python manage.py load_corpus
 python manage.py load_seed_mappings
 python manage.py setup_roles
 
-exec gunicorn config.wsgi:application \
-    --bind "0.0.0.0:${PORT:-8000}" \
-    --workers "${WEB_CONCURRENCY:-3}" \
-    --access-logfile -
+# Bind address, workers (WEB_CONCURRENCY, default 3) and request limits: config/gunicorn.conf.py.
+exec gunicorn config.wsgi:application --config config/gunicorn.conf.py

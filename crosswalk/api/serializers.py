@@ -4,30 +4,173 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
 
 
-class JurisdictionSerializer(serializers.ModelSerializer):
+# Lean writing ---------------------------------------------------------------------------------
+# DRF writes a row field by field (get_attribute, SkipField checks, to_representation, a ReturnDict
+# copy), which costs more than the query behind a page of a hundred rows. The serializers below
+# declare their fields as DRF fields, so the OpenAPI schema and the output are read from one
+# place, but write each row through a plan compiled once per class: per field, its source path
+# and a converter giving exactly what the field's own to_representation gives.
+
+
+def _iso_datetime(value: datetime.datetime) -> str:
+    # DRF's DateTimeField: in the current time zone, ISO 8601, UTC as "Z".
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.get_current_timezone())
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _iso_date(value: Any) -> Any:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    serializers.CharField: str,
+    serializers.SlugField: str,
+    serializers.URLField: str,
+    serializers.EmailField: str,
+    serializers.IntegerField: int,
+    serializers.FloatField: float,
+    serializers.DateField: _iso_date,
+    serializers.DateTimeField: _iso_datetime,
+    serializers.BooleanField: bool,
+    serializers.ReadOnlyField: _same,
+}
+
+
+def _converter(field: serializers.Field) -> Callable[[Any], Any]:
+    if type(field) in CONVERTERS and getattr(field, "format", None) in (None, "iso-8601"):
+        return CONVERTERS[type(field)]
+    if isinstance(field, serializers.ChoiceField) and all(
+        isinstance(key, str) for key in field.choice_strings_to_values
+    ):
+        return _same  # string choices are written as stored
+    if type(field) is serializers.JSONField and not field.binary:
+        return _same
+    return field.to_representation  # anything else: the field itself, exactly
+
+
+def _getter(path: list[str], by_key: bool) -> Callable[[Any], Any]:
+    # C getters: a missing attribute or key, or None half-way along a dotted path, raises
+    # AttributeError / KeyError / TypeError, which DRF answers with the field's default.
+    if not by_key:
+        return operator.attrgetter(".".join(path))
+    if len(path) == 1:
+        return operator.itemgetter(path[0])
+
+    def get(instance: Any) -> Any:
+        for name in path:
+            instance = instance[name]
+        return instance
+
+    return get
+
+
+MISSING = (AttributeError, KeyError, TypeError)
+METHOD, VALUE, MANY, ONE = range(4)
+Step = tuple[str, int, Any, Any, serializers.Field]
+
+
+@functools.cache
+def _model_plan(serializer_class: type, by_key: bool) -> tuple[Step, ...]:
+    """(name, kind, getter or method name, converter or nested class, field) per field."""
+    plan: list[Step] = []
+    for name, field in serializer_class().fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.SerializerMethodField):
+            plan.append((name, METHOD, field.method_name, None, field))
+            continue
+        getter = _getter(field.source_attrs, by_key)
+        if isinstance(field, serializers.ListSerializer):
+            child = type(field.child)
+            assert issubclass(child, LeanWriteMixin), f"{serializer_class.__name__}.{name}"
+            plan.append((name, MANY, getter, child, field))
+        elif isinstance(field, serializers.BaseSerializer):
+            assert isinstance(field, LeanWriteMixin), f"{serializer_class.__name__}.{name}"
+            plan.append((name, ONE, getter, type(field), field))
+        else:
+            plan.append((name, VALUE, getter, _converter(field), field))
+    return tuple(plan)
+
+
+def lean_write(serializer: Any, instance: Any) -> dict[str, Any]:
+    """What DRF's `serializer.to_representation(instance)` gives, through the class's plan."""
+    out: dict[str, Any] = {}
+    for name, kind, get, convert, field in _model_plan(type(serializer), type(instance) is dict):
+        if kind == METHOD:
+            out[name] = getattr(serializer, get)(instance)
+            continue
+        try:
+            value = get(instance)
+        except MISSING:
+            if field.default is not empty:
+                value = field.get_default()
+            elif field.allow_null:
+                value = None
+            elif not field.required:
+                continue
+            else:
+                raise
+        if value is None:
+            out[name] = None
+        elif kind == VALUE:
+            out[name] = convert(value)
+        elif kind == MANY:
+            child = _nested(convert)
+            if hasattr(value, "all"):
+                value = value.all()
+            out[name] = [lean_write(child, item) for item in value]
+        else:
+            out[name] = lean_write(_nested(convert), value)
+    return out
+
+
+@functools.cache
+def _nested(serializer_class: type) -> Any:
+    # One context-free instance serves every row: nested serializers have no method fields.
+    for by_key in (False, True):
+        assert all(step[1] != METHOD for step in _model_plan(serializer_class, by_key))
+    return serializer_class()
+
+
+class LeanWriteMixin:
+    """Write rows through the class's compiled plan instead of DRF's per-field machinery."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return lean_write(self, instance)
+
+
+class JurisdictionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name"]
 
 
-class TopicSerializer(serializers.ModelSerializer):
+class TopicSerializer(LeanWriteMixin, serializers.ModelSerializer):
     class Meta:
         model = Topic
         fields = ["slug", "name", "description"]
 
 
-class InstrumentSerializer(serializers.ModelSerializer):
+class InstrumentSerializer(LeanWriteMixin, serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     type = serializers.CharField(source="instrument_type")
     revoked_by = serializers.CharField(source="revoked_by.public_id", default=None, allow_null=True)
@@ -43,12 +186,12 @@ class InstrumentSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class FootnoteSerializer(serializers.Serializer):
+class FootnoteSerializer(LeanWriteMixin, serializers.Serializer):
     number = serializers.CharField()
     text = serializers.CharField(allow_null=True, help_text="Null where the source has no text.")
 
 
-class ProvisionTextSerializer(serializers.ModelSerializer):
+class ProvisionTextSerializer(LeanWriteMixin, serializers.ModelSerializer):
     footnotes = FootnoteSerializer(many=True)
 
     class Meta:
@@ -59,7 +202,7 @@ class ProvisionTextSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ReferenceSerializer(serializers.Serializer):
+class ReferenceSerializer(LeanWriteMixin, serializers.Serializer):
     """A legal link stated by the source's text, with the dates of the text that states it."""
 
     type = serializers.CharField()
@@ -71,7 +214,7 @@ class ReferenceSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ProvisionSerializer(serializers.ModelSerializer):
+class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     """A provision with its latest text, or with the text of the requested day."""
 
     instrument = serializers.CharField(source="instrument_slug")
@@ -97,8 +240,13 @@ class ProvisionSerializer(serializers.ModelSerializer):
             "references", "referenced_by",
         ]  # fmt: skip
 
+    @functools.cached_property
+    def status_day(self) -> datetime.date:
+        """The day of `as_of` / `in_force_on`, else today: once per response, not per row."""
+        return self.context.get("status_day") or timezone.localdate()
+
     def get_status(self, obj: Provision) -> str:
-        return obj.status_on(self.context.get("status_day") or timezone.localdate())
+        return obj.status_on(self.status_day)
 
     @extend_schema_field(ProvisionTextSerializer(many=True, allow_null=True))
     def get_texts(self, obj: Provision) -> list[dict[str, Any]] | None:
@@ -135,7 +283,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
         return data
 
 
-class ProvisionBriefSerializer(serializers.ModelSerializer):
+class ProvisionBriefSerializer(LeanWriteMixin, serializers.ModelSerializer):
     instrument = serializers.CharField(source="instrument.slug")
 
     class Meta:
@@ -143,7 +291,7 @@ class ProvisionBriefSerializer(serializers.ModelSerializer):
         fields = ["public_id", "citation", "instrument", "heading"]
 
 
-class MappingSerializer(serializers.ModelSerializer):
+class MappingSerializer(LeanWriteMixin, serializers.ModelSerializer):
     source = ProvisionBriefSerializer()
     target = ProvisionBriefSerializer()
 
@@ -155,7 +303,7 @@ class MappingSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class SuggestionSerializer(serializers.Serializer):
+class SuggestionSerializer(LeanWriteMixin, serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField()
     public_id = serializers.CharField(source="provision.public_id")
