@@ -16,7 +16,6 @@ from rest_framework.fields import empty
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
 
-
 # Lean writing ---------------------------------------------------------------------------------
 # DRF writes a row field by field (get_attribute, SkipField checks, to_representation, a ReturnDict
 # copy), which costs more than the query behind a page of a hundred rows. The serializers below
