@@ -25,9 +25,11 @@ from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Provi
 
 
 def _iso_datetime(value: datetime.datetime) -> str:
-    # DRF's DateTimeField: in the current time zone, ISO 8601, UTC as "Z".
+    # DRF's DateTimeField: in the current time zone, ISO 8601, UTC as "Z". Nothing here
+    # activates a time zone, so the current one is settings.TIME_ZONE (a cached look-up, where
+    # get_current_timezone() reads a context-local on every value).
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.get_current_timezone())
+        value = value.astimezone(timezone.get_default_timezone())
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -1,0 +1,86 @@
+"""Where a request's time goes in a gunicorn worker: py-spy samples the worker while a client on
+loopback sends one kind of request (bounded in time), and the folded stacks are summed by
+function (self and total), printed as the two top-N tables.
+
+Usage: python bench/profile_http.py PATH [--seconds 10] [--clients 8] [--top 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import subprocess
+import sys
+import threading
+
+from common import django_setup
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+django_setup()
+
+from loopback import gunicorn, load  # noqa: E402
+from workload import api_key  # noqa: E402
+
+
+def fold(path: str, top: int) -> str:
+    own: collections.Counter[str] = collections.Counter()
+    total: collections.Counter[str] = collections.Counter()
+    samples = 0
+    for line in open(path):
+        stack, _, count = line.rstrip().rpartition(" ")
+        frames = [
+            frame.split(" (")[0] + " " + frame.split("/")[-1].rstrip(")")
+            for frame in stack.split(";")
+        ]
+        n = int(count)
+        samples += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            total[frame] += n
+    lines = [f"{samples} samples", "", "self:"]
+    lines += [f"  {100 * n / samples:5.1f}%  {frame}" for frame, n in own.most_common(top)]
+    lines += ["", "total (inclusive):"]
+    lines += [f"  {100 * n / samples:5.1f}%  {frame}" for frame, n in total.most_common(top)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("path")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--out", default="/tmp/crosswalk-profile.txt")
+    parser.add_argument("--gil", action="store_true", help="only the thread holding the GIL")
+    options = parser.parse_args()
+    headers = {"Authorization": f"Api-Key {api_key()}"}
+    with gunicorn(workers=1) as server:
+        (worker,) = server.workers
+        done = threading.Event()
+
+        def client() -> None:
+            tally, took = asyncio.run(
+                load(server.port, lambda: options.path, clients=options.clients,
+                     seconds=options.seconds + 2, headers=headers)
+            )  # fmt: skip
+            print(
+                f"{len(tally.latencies) / took:.0f} req/s, {tally.errors} errors, statuses {tally.statuses}"
+            )
+            done.set()
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "--pid", str(worker),
+             "--duration", str(int(options.seconds)), "--format", "raw", "--rate", "200",
+             "--output", options.out, "--nonblocking", *(["--gil"] if options.gil else [])],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        thread.join()
+    print(fold(options.out, options.top))
+
+
+if __name__ == "__main__":
+    main()
