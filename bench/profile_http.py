@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 from common import django_setup
 
@@ -28,7 +29,7 @@ def fold(path: str, top: int) -> str:
     own: collections.Counter[str] = collections.Counter()
     total: collections.Counter[str] = collections.Counter()
     samples = 0
-    for line in open(path):
+    for line in Path(path).read_text().splitlines():
         stack, _, count = line.rstrip().rpartition(" ")
         frames = [
             frame.split(" (")[0] + " " + frame.split("/")[-1].rstrip(")")
