@@ -14,6 +14,8 @@ from crosswalk import relations
 from crosswalk.models import Instrument, Provision
 
 MAX_DEPTH = 3
+# Paths composed per result allowed, at most: a bound on work before any path is composed.
+PATHS_PER_RESULT = 50
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,11 @@ def crosswalk_build(
     as_of: datetime.date | None = None,
     derived: bool = False,
     max_depth: int = 2,
+    max_results: int = 20_000,
 ) -> dict[str, Any]:
-    """Every source provision with its mapped targets; `mappings`: the visible Mapping rows."""
+    """Every source provision with its mapped targets; `mappings`: the visible Mapping rows.
+    TooManyResults when the response would hold more than `max_results` mappings (direct and
+    derived)."""
     sources = _provisions(source, as_of)
     targets = {p.pk: p for p in _provisions(target, as_of)}
     source_ids = {p.pk for p in sources}
@@ -82,8 +87,19 @@ def crosswalk_build(
     for edge in direct:
         if edge.start in source_ids and edge.end in targets:
             by_start[edge.start].append(edge)
+    direct_count = sum(len(edges) for edges in by_start.values())
+    if direct_count > max_results:
+        raise TooManyResults(max_results)
     derived_by_start = (
-        _derived(source_ids, set(targets), mappings.published(), max_depth, source, target)
+        _derived(
+            source_ids,
+            set(targets),
+            mappings.published(),
+            max_depth,
+            source,
+            target,
+            max_results - direct_count,
+        )
         if derived
         else {}
     )
@@ -145,6 +161,18 @@ def crosswalk_build(
     }
 
 
+# What A is to C, given A r1 B and B r2 C: COMPOSE_FROM[r1][r2] (None: nothing proven).
+COMPOSE_FROM = {a: {b: relations.compose(a, b) for b in relations.ALL} for a in relations.ALL}
+
+
+class TooManyResults(Exception):
+    """The crosswalk asked for would hold more mappings than `max_results` allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
 def _derived(
     source_ids: set[int],
     target_ids: set[int],
@@ -152,62 +180,102 @@ def _derived(
     max_depth: int,
     source: Instrument,
     target: Instrument,
+    max_results: int,
 ) -> dict[int, list[tuple[int, str, int | None, list[str]]]]:
     """Paths of 2..max_depth published mappings from a source to a target provision, through
-    provisions of other instruments, composed by set algebra (meet in the middle)."""
+    provisions of other instruments, composed by set algebra (meet in the middle).
+
+    Compact: edges are tuples in two adjacency maps (middle -> edges from a source, middle ->
+    edges into a target), and only the best path of each (source, target) pair is kept, so
+    memory follows the result, not the number of paths. Work is bounded too: beyond
+    PATHS_PER_RESULT paths per allowed result, TooManyResults before any is composed."""
     pair = [source.pk, target.pk]
-    # One query for every mapping with one end in either instrument and the other outside both.
-    touching = published.filter(
-        (Q(source_instrument_id__in=pair) & ~Q(target_instrument_id__in=pair))
-        | (Q(target_instrument_id__in=pair) & ~Q(source_instrument_id__in=pair))
-    ).values_list(*MAPPING_VALUES)
-    forward: dict[int, list[Edge]] = defaultdict(list)  # middle node -> edges from a source
-    backward: dict[int, list[Edge]] = defaultdict(list)  # middle node -> edges into a target
     inverse = relations.inverse
-    for pk, start, end, rel, strength in list(touching):
-        if start in source_ids:
-            forward[end].append(Edge(start, end, rel, strength, pk, True))
-        elif end in source_ids:
-            forward[start].append(Edge(end, start, inverse(rel), strength, pk, False))
-        if end in target_ids:
-            backward[start].append(Edge(start, end, rel, strength, pk, True))
-        elif start in target_ids:
-            backward[end].append(Edge(end, start, inverse(rel), strength, pk, False))
-
-    paths: list[list[Edge]] = []
-    for middle in forward.keys() & backward.keys():
-        paths.extend([a, b] for a in forward[middle] for b in backward[middle])
-    if max_depth >= 3 and forward and backward:
-        middles = published.filter(
-            Q(source_id__in=list(forward), target_id__in=list(backward))
-            | Q(source_id__in=list(backward), target_id__in=list(forward))
-        ).values(*MAPPING_VALUES)
-        for mid in _edges(list(middles)):
-            if mid.start in forward and mid.end in backward and mid.start != mid.end:
-                paths.extend([a, mid, b] for a in forward[mid.start] for b in backward[mid.end])
-
-    found: dict[int, dict[int, tuple[str, int | None, list[Edge]]]] = defaultdict(dict)
-    for path in paths:
-        relationship = relations.compose_path([edge.relationship for edge in path])
-        if relationship is None:
-            continue
-        start, end = path[0].start, path[-1].end
-        strength = _weakest([edge.strength for edge in path])
-        best = found[start].get(end)
-        # Keep one path per pair: the shortest, then the strongest.
-        key = (len(path), -(strength or 0))
-        if best is None or key < (len(best[2]), -(best[1] or 0)):
-            found[start][end] = (relationship, strength, path)
-    public_ids = Provision.objects.public_ids(
-        {edge.end for ends in found.values() for _, _, path in ends.values() for edge in path[:-1]}
+    # One query for every mapping with one end in either instrument and the other outside both:
+    # two index-only scans (Mapping's *_edges indexes), one per side.
+    columns = ("source_id", "target_id", "relationship", "strength")
+    leaving = published.filter(source_instrument_id__in=pair).exclude(target_instrument_id__in=pair)
+    arriving = published.filter(target_instrument_id__in=pair).exclude(
+        source_instrument_id__in=pair
     )
-    return {
-        start: [
-            (end, rel, strength, [public_ids[edge.end] for edge in path[:-1]])
-            for end, (rel, strength, path) in sorted(ends.items())
-        ]
-        for start, ends in found.items()
-    }
+    touching = (
+        leaving.order_by()
+        .values_list(*columns)
+        .union(arriving.order_by().values_list(*columns), all=True)
+    )
+    # middle -> [(source provision, relationship source->middle, strength)]
+    forward: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
+    # middle -> [(target provision, relationship middle->target, strength)]
+    backward: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
+    for start, end, rel, strength in touching:
+        if start in source_ids:
+            forward[end].append((start, rel, strength))
+        elif end in source_ids:
+            forward[start].append((end, inverse(rel), strength))
+        if end in target_ids:
+            backward[start].append((end, rel, strength))
+        elif start in target_ids:
+            backward[end].append((start, inverse(rel), strength))
+
+    mids: list[tuple[int, int, str, int | None]] = []
+    if max_depth >= 3 and forward and backward:
+        rows = published.linking(list(forward), list(backward)).order_by()
+        for start, end, rel, strength in rows.values_list(
+            "source_id", "target_id", "relationship", "strength"
+        ):
+            for a, b, r in ((start, end, rel), (end, start, inverse(rel))):
+                if a in forward and b in backward and a != b:
+                    mids.append((a, b, r, strength))
+    middles = forward.keys() & backward.keys()
+    paths = sum(len(forward[m]) * len(backward[m]) for m in middles) + sum(
+        len(forward[a]) * len(backward[b]) for a, b, _, _ in mids
+    )
+    if paths > max_results * PATHS_PER_RESULT:
+        raise TooManyResults(max_results)
+
+    # (start, end) -> ((length, -strength, middle provisions), relationship, strength). One path
+    # per pair: the shortest, then the strongest, then the one through the lowest keys (so the
+    # choice never depends on the order rows come in).
+    found: dict[tuple[int, int], tuple[tuple, str, int | None]] = {}
+    for middle in middles:
+        into = backward[middle]
+        for start, r1, w1 in forward[middle]:
+            after = COMPOSE_FROM[r1]
+            for end, r2, w2 in into:
+                rel = after[r2]
+                if rel is None:
+                    continue
+                weakest = w1 if w2 is None else w2 if w1 is None else min(w1, w2)
+                key = (2, -(weakest or 0), (middle,))
+                best = found.get((start, end))
+                if best is None or key < best[0]:
+                    found[(start, end)] = (key, rel, weakest)
+    for a, b, r2, w2 in mids:
+        into = backward[b]
+        for start, r1, w1 in forward[a]:
+            first = COMPOSE_FROM[r1][r2]
+            if first is None:
+                continue
+            after = COMPOSE_FROM[first]
+            w12 = w1 if w2 is None else w2 if w1 is None else min(w1, w2)
+            for end, r3, w3 in into:
+                rel = after[r3]
+                if rel is None:
+                    continue
+                weakest = w12 if w3 is None else w3 if w12 is None else min(w12, w3)
+                key = (3, -(weakest or 0), (a, b))
+                best = found.get((start, end))
+                if best is None or key < best[0]:
+                    found[(start, end)] = (key, rel, weakest)
+    if len(found) > max_results:
+        raise TooManyResults(max_results)
+    public_ids = Provision.objects.public_ids(
+        {m for (_, _, via), _, _ in found.values() for m in via}
+    )
+    by_start: dict[int, list[tuple[int, str, int | None, list[str]]]] = defaultdict(list)
+    for (start, end), ((_, _, via), rel, strength) in sorted(found.items()):
+        by_start[start].append((end, rel, strength, [public_ids[m] for m in via]))
+    return by_start
 
 
 def coverage_build(

@@ -223,7 +223,10 @@ class ProvisionFilter(StrictFilterSet):
         max_length=200,
         help_text=(
             "Full-text search over heading and text, ranked (web-search syntax: quotes, "
-            "`or`, `-`). Japanese and Korean text is matched by substring of the original."
+            "`or`, `-`). Japanese and Korean text is matched by substring of the original. "
+            "When more than 1,000 provisions match (SEARCH_RANKED), the first 1,000 found are "
+            "ranked and served, and `count` is an estimate of all matches, flagged by the "
+            "response header `X-Count-Estimated: true`."
         ),
     )
     implements = KeyFilter(

@@ -9,7 +9,19 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Case, Count, F, FloatField, Max, Prefetch, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
@@ -68,10 +80,11 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
                 default=Value(0.0),
                 output_field=FloatField(),
             )
+            # `<> ''` says nothing new but lets PostgreSQL use the partial trigram indexes.
             return (
                 self.filter(
-                    Q(text_original__contains=text)
-                    | Q(heading_original__contains=text)
+                    (~Q(text_original="") & Q(text_original__contains=text))
+                    | (~Q(heading_original="") & Q(heading_original__contains=text))
                     | Q(search_vector=query)
                 )
                 .annotate(rank=heading_hit + density)
@@ -85,7 +98,8 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
 
     def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """Key -> public id of the provisions `pks`, in one query (evaluates)."""
-        return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
+        keys = RawSQL("id = ANY(%s::bigint[])", [list(pks)], output_field=BooleanField())
+        return dict(self.filter(keys).order_by().values_list("pk", "public_id"))
 
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
@@ -154,6 +168,21 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
             Q(source_instrument_id=first_id, target_instrument_id=second_id)
             | Q(source_instrument_id=second_id, target_instrument_id=first_id)
         )
+
+    def linking(self, first: list[int], second: list[int]) -> MappingQuerySet:
+        """Mappings with one end among the provisions `first` and the other among `second`
+        (keys; each list is one array parameter, however long)."""
+        first_second = RawSQL(
+            "(source_id = ANY(%s::bigint[]) AND target_id = ANY(%s::bigint[]))",
+            [first, second],
+            output_field=BooleanField(),
+        )
+        second_first = RawSQL(
+            "(source_id = ANY(%s::bigint[]) AND target_id = ANY(%s::bigint[]))",
+            [second, first],
+            output_field=BooleanField(),
+        )
+        return self.filter(Q(first_second) | Q(second_first))
 
     def with_topic(self, topic: Any) -> MappingQuerySet:
         """Mappings with a provision of `topic` (a row or its id) on either side."""

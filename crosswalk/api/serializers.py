@@ -537,3 +537,13 @@ class CrosswalkQuerySerializer(PairQuerySerializer):
         max_value=3,
         help_text="With `derived=true`: the longest path, in mappings (2 or 3).",
     )
+    max_results = serializers.IntegerField(
+        required=False,
+        default=20_000,
+        min_value=1,
+        max_value=100_000,
+        help_text=(
+            "The most mappings (direct and derived) the response may hold, 1–100,000: a "
+            "crosswalk that would hold more is a 400 naming this parameter."
+        ),
+    )

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crosswalk.analysis import coverage_build, crosswalk_build
+from crosswalk.analysis import TooManyResults, coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, pair_stamp, validators
 from crosswalk.api.filters import strict_query
 from crosswalk.api.pagination import MappingCursorPagination
@@ -335,12 +335,23 @@ class CrosswalkView(APIView):
         query = strict_query(request, CrosswalkQuerySerializer)
         etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.visible(drafts=sees_drafts(request))
-        return conditional(
-            request,
-            etag,
-            last_modified,
-            lambda: Response(CrosswalkSerializer(crosswalk_build(mappings=mappings, **query)).data),
-        )
+
+        def build() -> Response:
+            try:
+                body = crosswalk_build(mappings=mappings, **query)
+            except TooManyResults as exc:
+                raise ValidationError(
+                    {
+                        "max_results": [
+                            f"This crosswalk would hold more than {exc.limit} mappings (direct "
+                            "and derived). Narrow it (max_depth=2, as_of) or raise max_results "
+                            "(at most 100000)."
+                        ]
+                    }
+                ) from exc
+            return Response(CrosswalkSerializer(body).data)
+
+        return conditional(request, etag, last_modified, build)
 
 
 class CoverageView(APIView):
