@@ -356,16 +356,17 @@ class Bench:
         self.loads.append(load_note())
 
     async def run(self, port: int, server, only: set[str]) -> None:
-        if "list" in only:
-            await self.lists(port)
-        if "throughput" in only:
-            await self.throughput(port)
-        if "search" in only:
-            await self.search(port)
-        if "crosswalk" in only:
-            await self.crosswalk(port, server)
-        if "export" in only:
-            await self.export(port)
+        steps = {
+            "list": lambda: self.lists(port),
+            "throughput": lambda: self.throughput(port),
+            "search": lambda: self.search(port),
+            "crosswalk": lambda: self.crosswalk(port, server),
+            "export": lambda: self.export(port),
+        }
+        for name in SECTIONS:
+            if name in only:
+                await steps[name]()
+                print("\n".join(self.rows[name]), flush=True)
 
 
 def main() -> None:

@@ -31,8 +31,9 @@ def filler_words(rng: random.Random) -> tuple[list[str], list[str]]:
     """Pseudo-words of the synthetic texts: (frequent, rare), by their share of provisions."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT word, ndoc FROM ts_stat($$SELECT search_vector FROM crosswalk_provision "
-            "TABLESAMPLE SYSTEM (5)$$) WHERE length(word) > 4 ORDER BY ndoc DESC"
+            "SELECT word, ndoc FROM ts_stat($$SELECT p.search_vector FROM crosswalk_provision p "
+            "TABLESAMPLE SYSTEM (10) JOIN crosswalk_instrument i ON i.id = p.instrument_id "
+            f"WHERE i.slug LIKE '{SLUG_PREFIX}%'$$) WHERE length(word) > 4 ORDER BY ndoc DESC, word"
         )
         stats = cursor.fetchall()
     policy = {w.lower() for w in WORDS}
@@ -50,7 +51,7 @@ def search_mix(rng: random.Random) -> list[tuple[str, str]]:
     mix: list[tuple[str, str]] = []
     mix += [("single common term", word) for word in common]
     mix += [("single frequent filler term", word) for word in frequent[:6]]
-    mix += [("two terms", " ".join(rng.sample(WORDS, 2))) for _ in range(30)]
+    mix += [("two terms", " ".join(rng.sample(WORDS, 2))) for _ in range(32)]
     mix += [("three terms", " ".join(rng.sample(WORDS, 3))) for _ in range(8)]
     mix += [("rare term", word) for word in rare[:14]]
     mix += [("rare and common", f"{word} {rng.choice(WORDS)}") for word in rare[14:20]]

@@ -16,8 +16,10 @@ from django.db.models import (
     F,
     FloatField,
     Max,
+    OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -134,13 +136,23 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         return self.prefetch_related("texts")
 
     def for_api_list(self) -> ProvisionQuerySet:
-        """Only what the API shows: related public ids as columns, no search vector."""
+        """Only what the API shows: related public ids as columns, no search vector.
+
+        The related values are scalar subqueries, not joins, so that a query keeping only the
+        filters (a count, the search's candidates) reads the provision table alone."""
+        from crosswalk.models import Instrument, Provision
+
+        def public_id(field: str) -> Subquery:
+            return Subquery(Provision.objects.filter(pk=OuterRef(field)).values("public_id")[:1])
+
         return (
             self.defer("search_vector", "extra")
             .annotate(
-                instrument_slug=F("instrument__slug"),
-                parent_public_id=F("parent__public_id"),
-                ended_by_public_id=F("ended_by__public_id"),
+                instrument_slug=Subquery(
+                    Instrument.objects.filter(pk=OuterRef("instrument_id")).values("slug")[:1]
+                ),
+                parent_public_id=public_id("parent_id"),
+                ended_by_public_id=public_id("ended_by_id"),
             )
             .order_by("instrument__slug", "position")
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections, transaction
 from django.db.models import Count, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -77,11 +78,17 @@ class RankedPaginator(Paginator):
         cap = settings.SEARCH_RANKED
         bottom = (number - 1) * self.per_page
         candidates = self.object_list.order_by().values("pk")[: cap + 1]
-        ranked = list(
-            self.object_list.filter(pk__in=candidates)
-            .annotate(match_total=Window(Count("pk")))
-            .values_list("pk", "match_total")[bottom : min(bottom + self.per_page, cap)]
-        )
+        with transaction.atomic(using=self.object_list.db):
+            # Found through the search indexes, never by reading the table in order: with a
+            # LIMIT and a phrase whose matches PostgreSQL overestimates, it would scan every row
+            # hoping to stop early (0.2 s at 100,000 provisions, against 0.03 s).
+            with connections[self.object_list.db].cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            ranked = list(
+                self.object_list.filter(pk__in=candidates)
+                .annotate(match_total=Window(Count("pk")))
+                .values_list("pk", "match_total")[bottom : min(bottom + self.per_page, cap)]
+            )
         if not ranked and number > 1:
             raise EmptyPage("That page contains no results")
         found = ranked[0][1] if ranked else 0
