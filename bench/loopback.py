@@ -151,7 +151,8 @@ class Connection:
     ) -> Reply:
         """GET `path`; with `sink` the body goes there instead of into the reply; `rate` (bytes
         per second) reads it as a slow client would."""
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
@@ -160,8 +161,11 @@ class Connection:
         reader = self.reader
         try:
             head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
             await self.close()
+            if reused and not getattr(exc, "partial", b""):
+                # The server closed an idle keep-alive connection: ask again on a new one.
+                return await self.get(path, sink=sink, rate=rate)
             raise
         first_byte = time.perf_counter() - start
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
