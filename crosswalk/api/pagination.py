@@ -97,7 +97,10 @@ class RankedPaginator(Paginator):
             found = max(self._estimate(), found)
             self.__dict__["num_pages"] = ceil(cap / self.per_page)
         self.__dict__["count"] = found  # fills the cached_property
-        by_pk = {row.pk: row for row in self.object_list.filter(pk__in=[pk for pk, _ in ranked])}
+        by_pk = {
+            row["id"] if isinstance(row, dict) else row.pk: row
+            for row in self.object_list.filter(pk__in=[pk for pk, _ in ranked])
+        }
         return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
 
     def _estimate(self) -> int:

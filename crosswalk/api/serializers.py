@@ -15,6 +15,7 @@ from rest_framework.fields import empty
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.status import status_of
 
 # Lean writing ---------------------------------------------------------------------------------
 # DRF writes a row field by field (get_attribute, SkipField checks, to_representation, a ReturnDict
@@ -230,6 +231,15 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     references = serializers.SerializerMethodField()
     referenced_by = serializers.SerializerMethodField()
 
+    # The columns and annotations a row must hold (ProvisionQuerySet.as_rows).
+    row_fields = (
+        "id", "public_id", "instrument_slug", "citation", "eid", "kind", "label",
+        "label_original", "heading", "text", "heading_original", "text_original",
+        "original_language", "translation_note", "footnotes", "parent_public_id", "position",
+        "in_force_from", "in_force_until", "end_reason", "ended_by_public_id", "end_note",
+        "applies_from", "applies_until", "application_dates", "application_note", "updated_at",
+    )  # fmt: skip
+
     class Meta:
         model = Provision
         fields = [
@@ -246,32 +256,35 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
         """The day of `as_of` / `in_force_on`, else today: once per response, not per row."""
         return self.context.get("status_day") or timezone.localdate()
 
-    def get_status(self, obj: Provision) -> str:
-        return obj.status_on(self.status_day)
+    # Rows are dicts (ProvisionQuerySet.as_rows: the provision's columns, the annotations of
+    # for_api_list, and what prefetch_rows attached), not model instances.
+
+    def get_status(self, row: dict[str, Any]) -> str:
+        return status_of(row, self.status_day)
 
     @extend_schema_field(ProvisionTextSerializer(many=True, allow_null=True))
-    def get_texts(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_texts(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Every dated text, oldest first, with `?include=texts`; null otherwise."""
         if not self.context.get("include_texts"):
             return None
-        return ProvisionTextSerializer(obj.texts.all(), many=True).data
+        return ProvisionTextSerializer(row["texts"], many=True).data
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
-    def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_references(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Links this provision's text states (implements, revokes, reproduces): on details,
         and on lists with `?include=references`; null otherwise."""
-        rows = getattr(obj, "outgoing_references", None)
-        return None if rows is None else ReferenceSerializer(rows, many=True).data
+        links = row.get("outgoing_references")
+        return None if links is None else ReferenceSerializer(links, many=True).data
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
-    def get_referenced_by(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_referenced_by(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Links other provisions' texts state to this one, like `references`."""
-        rows = getattr(obj, "incoming_references", None)
-        return None if rows is None else ReferenceSerializer(rows, many=True).data
+        links = row.get("incoming_references")
+        return None if links is None else ReferenceSerializer(links, many=True).data
 
-    def to_representation(self, obj: Provision) -> dict[str, Any]:
-        data = super().to_representation(obj)
-        day_texts = getattr(obj, "texts_on_day", None)
+    def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:
+        data = super().to_representation(row)
+        day_texts = row.get("texts_on_day")
         if day_texts:
             for key in (
                 "heading", "text", "heading_original", "text_original", "original_language",

@@ -42,6 +42,7 @@ from crosswalk.api.serializers import (
 )
 from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter, ProvisionFilter
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.querysets import prefetch_rows
 from crosswalk.suggestions import suggestions_for
 
 INCLUDES = {"texts", "references"}
@@ -54,7 +55,13 @@ class ConditionalReadMixin:
     stamp_fields: tuple[str, ...] = ("updated_at",)
 
     def _stamps(self, row: Any) -> list[Any]:
+        if isinstance(row, dict):  # a row read with values()
+            return [row[path] for path in self.stamp_fields]
         return [attrgetter(path)(row) for path in self.stamp_fields]
+
+    @staticmethod
+    def _key(row: Any) -> Any:
+        return row["id"] if isinstance(row, dict) else row.pk
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
@@ -71,7 +78,10 @@ class ConditionalReadMixin:
             stamps = [self._stamps(row) for row in rows]
             parts = [
                 total,
-                *((row.pk, *row_stamps) for row, row_stamps in zip(rows, stamps, strict=True)),
+                *(
+                    (self._key(row), *row_stamps)
+                    for row, row_stamps in zip(rows, stamps, strict=True)
+                ),
             ]
             data = None
         else:
@@ -89,7 +99,7 @@ class ConditionalReadMixin:
         obj = self.get_object()
         if self.stamp_fields:
             stamps, data = self._stamps(obj), None
-            parts = [obj.pk, *stamps]
+            parts = [self._key(obj), *stamps]
         else:
             stamps, data = [], self.get_serializer(obj).data
             parts = [data]
@@ -243,6 +253,27 @@ class ProvisionViewSet(
         if "references" in includes or self.action == "retrieve":
             queryset = queryset.with_references()
         return queryset
+
+    # Lists and details read rows as dicts (ProvisionQuerySet.as_rows), their prefetches
+    # attached by prefetch_rows: no model instance is built for what is only written out.
+    row_actions = ("list", "retrieve")
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if self.action not in self.row_actions:
+            return queryset
+        rows, self.row_lookups = queryset.as_rows(ProvisionSerializer.row_fields)
+        return rows
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return page if page is None else prefetch_rows(page, self.row_lookups)
+
+    def get_object(self) -> Any:
+        found = super().get_object()
+        if self.action in self.row_actions:
+            prefetch_rows([found], self.row_lookups)
+        return found
 
     def _includes(self) -> set[str]:
         raw = self.request.query_params.get("include", "")
