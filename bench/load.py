@@ -49,8 +49,8 @@ async def run(port: int, headers: dict[str, str], options: argparse.Namespace) -
         "list": lambda: list_path(rng.choice(slugs), rng.randint(1, 10)),
         "detail": lambda: f"/api/v1/provisions/{rng.choice(slugs)}:art_{rng.randint(1, 1000)}/",
         "search": lambda: q_path(rng.choice(queries)),
-        "crosswalk": lambda: (
-            "/api/v1/crosswalk/?source={}&target={}&derived=true".format(*rng.sample(slugs, 2))
+        "crosswalk": lambda: "/api/v1/crosswalk/?source={}&target={}&derived=true".format(
+            *rng.sample(slugs, 2)
         ),
     }
     kinds = [kind for kind, _ in MIX]

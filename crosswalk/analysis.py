@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Value
 
 from crosswalk import relations
 from crosswalk.models import Instrument, Provision
@@ -44,15 +45,16 @@ def _edges(mappings: list[dict[str, Any]]) -> list[Edge]:
 MAPPING_VALUES = ("id", "source_id", "target_id", "relationship", "strength")
 
 
-def _provisions(instrument: Instrument, as_of: datetime.date | None) -> list[Provision]:
+def _provisions(instrument: Instrument, as_of: datetime.date | None) -> list[tuple[int, dict]]:
+    """(key, brief) of each provision of `instrument` (on `as_of`), in document order."""
     queryset = Provision.objects.filter(instrument=instrument)
     if as_of is not None:
         queryset = queryset.as_of(as_of)
-    return list(queryset.order_by("position").only("id", "public_id", "citation", "heading"))
-
-
-def _brief(p: Provision) -> dict[str, Any]:
-    return {"public_id": p.public_id, "citation": p.citation, "heading": p.heading}
+    rows = queryset.order_by("position").values_list("id", "public_id", "citation", "heading")
+    return [
+        (pk, {"public_id": public_id, "citation": citation, "heading": heading})
+        for pk, public_id, citation, heading in rows
+    ]
 
 
 def _weakest(strengths: list[int | None]) -> int | None:
@@ -74,15 +76,11 @@ def crosswalk_build(
     TooManyResults when the response would hold more than `max_results` mappings (direct and
     derived)."""
     sources = _provisions(source, as_of)
-    targets = {p.pk: p for p in _provisions(target, as_of)}
-    source_ids = {p.pk for p in sources}
-    direct = _edges(
-        list(
-            mappings.between(source.pk, target.pk)
-            .filter(Q(source_id__in=source_ids) | Q(target_id__in=source_ids))
-            .values(*MAPPING_VALUES)
-        )
-    )
+    targets = dict(_provisions(target, as_of))
+    source_ids = {pk for pk, _ in sources}
+    # Every mapping between the two instruments; those of provisions not listed (as_of) are
+    # dropped below.
+    direct = _edges(list(mappings.between(source.pk, target.pk).values(*MAPPING_VALUES)))
     by_start: dict[int, list[Edge]] = defaultdict(list)
     for edge in direct:
         if edge.start in source_ids and edge.end in targets:
@@ -105,33 +103,33 @@ def crosswalk_build(
     )
     counts: Counter[str] = Counter()
     rows = []
-    for p in sources:
+    for pk, brief in sources:
         mapped = []
-        for edge in sorted(by_start.get(p.pk, []), key=lambda e: e.mapping_id):
+        for edge in sorted(by_start.get(pk, []), key=lambda e: e.mapping_id):
             counts[edge.relationship] += 1
             mapped.append(
                 {
-                    "target": _brief(targets[edge.end]),
+                    "target": targets[edge.end],
                     "relationship": edge.relationship,
                     "strength": edge.strength,
                     "mapping_id": edge.mapping_id,
                     "direction": "stored" if edge.stored else "inverse",
                 }
             )
-        direct_ends = {edge.end for edge in by_start.get(p.pk, [])}
+        direct_ends = {edge.end for edge in by_start.get(pk, [])}
         inferred = []
-        for end, relationship, strength, path in derived_by_start.get(p.pk, []):
+        for end, relationship, strength, path in derived_by_start.get(pk, []):
             if end in direct_ends:
                 continue  # a curated mapping says more than an inference
             inferred.append(
                 {
-                    "target": _brief(targets[end]),
+                    "target": targets[end],
                     "relationship": relationship,
                     "strength": strength,
                     "path": path,
                 }
             )
-        row: dict[str, Any] = {"provision": _brief(p), "mappings": mapped}
+        row: dict[str, Any] = {"provision": brief, "mappings": mapped}
         if derived:
             row["derived"] = inferred
         rows.append(row)
@@ -161,6 +159,7 @@ def crosswalk_build(
     }
 
 
+INVERSE = {rel: relations.inverse(rel) for rel in relations.ALL}
 # What A is to C, given A r1 B and B r2 C: COMPOSE_FROM[r1][r2] (None: nothing proven).
 COMPOSE_FROM = {a: {b: relations.compose(a, b) for b in relations.ALL} for a in relations.ALL}
 
@@ -190,32 +189,45 @@ def _derived(
     memory follows the result, not the number of paths. Work is bounded too: beyond
     PATHS_PER_RESULT paths per allowed result, TooManyResults before any is composed."""
     pair = [source.pk, target.pk]
-    inverse = relations.inverse
     # One query for every mapping with one end in either instrument and the other outside both:
-    # two index-only scans (Mapping's *_edges indexes), one per side.
-    columns = ("source_id", "target_id", "relationship", "strength")
+    # two index-only scans (Mapping's *_edges indexes), one per side, each row read from the
+    # pair's side: (its instrument, its provision, the provision outside, relationship as
+    # stored, strength, whether the row is read against the stored direction).
     leaving = published.filter(source_instrument_id__in=pair).exclude(target_instrument_id__in=pair)
     arriving = published.filter(target_instrument_id__in=pair).exclude(
         source_instrument_id__in=pair
     )
     touching = (
         leaving.order_by()
-        .values_list(*columns)
-        .union(arriving.order_by().values_list(*columns), all=True)
-    )
+        .annotate(against=Value(False))
+        .values_list(
+            "source_instrument_id", "source_id", "target_id", "relationship", "strength", "against"
+        )
+        .union(
+            arriving.order_by()
+            .annotate(against=Value(True))
+            .values_list(
+                "target_instrument_id", "target_id", "source_id", "relationship", "strength",
+                "against",
+            ),
+            all=True,
+        )
+    )  # fmt: skip
+    inverse = INVERSE
+    if max_depth == 2:
+        return _through_one(touching, source_ids, target_ids, source, target, max_results)
     # middle -> [(source provision, relationship source->middle, strength)]
     forward: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     # middle -> [(target provision, relationship middle->target, strength)]
     backward: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
-    for start, end, rel, strength in touching:
-        if start in source_ids:
-            forward[end].append((start, rel, strength))
-        elif end in source_ids:
-            forward[start].append((end, inverse(rel), strength))
-        if end in target_ids:
-            backward[start].append((end, rel, strength))
-        elif start in target_ids:
-            backward[end].append((start, inverse(rel), strength))
+    for instrument, end, middle, rel, strength, against in touching:
+        # rel, read from `end`: end rel middle
+        outward = inverse[rel] if against else rel
+        if instrument == source.pk:
+            if end in source_ids:
+                forward[middle].append((end, outward, strength))
+        elif end in target_ids:
+            backward[middle].append((end, inverse[outward], strength))
 
     mids: list[tuple[int, int, str, int | None]] = []
     if max_depth >= 3 and forward and backward:
@@ -223,7 +235,7 @@ def _derived(
         for start, end, rel, strength in rows.values_list(
             "source_id", "target_id", "relationship", "strength"
         ):
-            for a, b, r in ((start, end, rel), (end, start, inverse(rel))):
+            for a, b, r in ((start, end, rel), (end, start, inverse[rel])):
                 if a in forward and b in backward and a != b:
                     mids.append((a, b, r, strength))
     middles = forward.keys() & backward.keys()
@@ -267,6 +279,54 @@ def _derived(
                 best = found.get((start, end))
                 if best is None or key < best[0]:
                     found[(start, end)] = (key, rel, weakest)
+    return _by_start(found, max_results)
+
+
+def _through_one(
+    touching: Any,
+    source_ids: set[int],
+    target_ids: set[int],
+    source: Instrument,
+    target: Instrument,
+    max_results: int,
+) -> dict[int, list[tuple[int, str, int | None, list[str]]]]:
+    """Depth 2, set-based: PostgreSQL joins the two sides' edges on the provision between them
+    and returns only the paths (thousands), not the edges (tens of thousands)."""
+    inner, params = touching.query.sql_with_params()
+    limit = max_results * PATHS_PER_RESULT + 1
+    sql = (
+        f"WITH e (inst, near, far, rel, strength, against) AS ({inner}) "
+        "SELECT f.near, f.rel, f.against, f.strength, f.far, b.near, b.rel, b.against, "
+        "b.strength FROM e f JOIN e b ON b.far = f.far WHERE f.inst = %s AND b.inst = %s "
+        "LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, source.pk, target.pk, limit])
+        rows = cursor.fetchall()
+    if len(rows) == limit:
+        raise TooManyResults(max_results)
+    inverse = INVERSE
+    found: dict[tuple[int, int], tuple[tuple, str, int | None]] = {}
+    for start, r1, against1, w1, middle, end, r2, against2, w2 in rows:
+        if start not in source_ids or end not in target_ids:
+            continue
+        first = inverse[r1] if against1 else r1  # start -> middle
+        second = r2 if against2 else inverse[r2]  # middle -> end
+        rel = COMPOSE_FROM[first][second]
+        if rel is None:
+            continue
+        weakest = w1 if w2 is None else w2 if w1 is None else min(w1, w2)
+        key = (2, -(weakest or 0), (middle,))
+        best = found.get((start, end))
+        if best is None or key < best[0]:
+            found[(start, end)] = (key, rel, weakest)
+    return _by_start(found, max_results)
+
+
+def _by_start(
+    found: dict[tuple[int, int], tuple[tuple, str, int | None]], max_results: int
+) -> dict[int, list[tuple[int, str, int | None, list[str]]]]:
+    """Each source provision's derived mappings, by target key, with the path's public ids."""
     if len(found) > max_results:
         raise TooManyResults(max_results)
     public_ids = Provision.objects.public_ids(
@@ -284,7 +344,7 @@ def coverage_build(
     """Counts per relationship (read from the source's side) and the unmapped provisions of each."""
     sources = _provisions(source, as_of)
     targets = _provisions(target, as_of)
-    source_ids, target_ids = {p.pk for p in sources}, {p.pk for p in targets}
+    source_ids, target_ids = {pk for pk, _ in sources}, {pk for pk, _ in targets}
     edges = _edges(list(mappings.between(source.pk, target.pk).values(*MAPPING_VALUES)))
     counts: Counter[str] = Counter()
     mapped_sources: set[int] = set()
@@ -296,13 +356,13 @@ def coverage_build(
                 mapped_sources.add(edge.start)
                 mapped_targets.add(edge.end)
 
-    def side(instrument: Instrument, rows: list[Provision], mapped: set[int]) -> dict[str, Any]:
+    def side(instrument: Instrument, rows: list[tuple[int, dict]], mapped: set[int]) -> dict:
         return {
             "instrument": instrument.slug,
             "provisions": len(rows),
             "mapped": len(mapped),
             "share_mapped": round(len(mapped) / len(rows), 4) if rows else 0.0,
-            "unmapped": [_brief(p) for p in rows if p.pk not in mapped],
+            "unmapped": [brief for pk, brief in rows if pk not in mapped],
         }
 
     return {

@@ -285,6 +285,14 @@ class ProvisionFilter(StrictFilterSet):
         data = self.form.cleaned_data
         return data.get("as_of") or data.get("in_force_on")
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("instrument") and not data.get("ordering") and not data.get("q"):
+            # One instrument: document order is position alone (no join to sort by slug).
+            queryset = queryset.order_by("position")
+        return queryset
+
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.day)
 

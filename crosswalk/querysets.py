@@ -149,14 +149,14 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         from crosswalk.models import Instrument, Provision
 
         def public_id(field: str) -> Subquery:
-            return Subquery(Provision.objects.filter(pk=OuterRef(field)).values("public_id")[:1])
+            keyed = Provision.objects.filter(pk=OuterRef(field)).order_by()
+            return Subquery(keyed.values("public_id")[:1])
 
+        slug = Instrument.objects.filter(pk=OuterRef("instrument_id")).order_by().values("slug")
         return (
             self.defer("search_vector", "extra")
             .annotate(
-                instrument_slug=Subquery(
-                    Instrument.objects.filter(pk=OuterRef("instrument_id")).values("slug")[:1]
-                ),
+                instrument_slug=Subquery(slug[:1]),
                 parent_public_id=public_id("parent_id"),
                 ended_by_public_id=public_id("ended_by_id"),
             )
