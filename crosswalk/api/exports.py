@@ -113,9 +113,8 @@ class ProvisionExportView(GenericAPIView):
         queryset = self.filter_queryset(self.get_queryset())
         count, last = queryset.change_stamp()
         etag, last_modified = validators(request, [count, last], [last])
-        sql, sql_params = provision_export_sql(
-            queryset, day=self.filterset.day, today=timezone.localdate()
-        )
+        day = self.filterset.day if self.filterset is not None else None
+        sql, sql_params = provision_export_sql(queryset, day=day, today=timezone.localdate())
         return conditional(
             request,
             etag,

@@ -245,8 +245,11 @@ class ProvisionViewSet(
     natural_field = "public_id"
     lookup_value_regex = r"[A-Za-z0-9_.:\-]+"
 
+    # Built once: cloning it costs less than resolving its annotations on every request.
+    base_queryset = Provision.objects.for_api_list()
+
     def get_queryset(self) -> Any:
-        queryset = Provision.objects.for_api_list()
+        queryset = self.base_queryset.all()
         includes = self._includes()
         if "texts" in includes:
             queryset = queryset.with_all_texts()
