@@ -11,12 +11,12 @@ WORKDIR /app
 
 COPY . .
 
-# SECRET_KEY and DATABASE_URL here are placeholders for this build step only: settings.py needs
-# both at import time, and collectstatic never connects to the database. They are not kept in
-# the image; the real values come from the environment at run time.
+# DEBUG and DATABASE_URL here are for this build step only: settings.py needs a database URL at
+# import time (collectstatic never connects) and refuses to start in production without a
+# strong SECRET_KEY, which the image must not hold. The real values come at run time.
 RUN pip install . \
     && chmod 0755 docker/entrypoint.sh \
-    && SECRET_KEY=build-only DATABASE_URL=postgres://x@localhost/x \
+    && DEBUG=true DATABASE_URL=postgres://x@localhost/x \
        python manage.py collectstatic --no-input
 
 # Code and collected static files stay root-owned and read-only to the app user.

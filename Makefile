@@ -23,6 +23,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_corpus
+	$(PY) manage.py load_topics
 	$(PY) manage.py load_seed_mappings
 	$(PY) manage.py setup_roles
 	$(PY) manage.py ensure_admin

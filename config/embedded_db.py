@@ -31,8 +31,9 @@ def embedded_database_url() -> str:
     return server.get_uri()
 
 
-def stop() -> None:
-    """Stop the embedded server if it runs (pg_ctl stop, fast mode)."""
+def stop(mode: str = "fast") -> None:
+    """Stop the embedded server if it runs: pg_ctl stop, `fast` (clean) or `immediate` (as in a
+    crash: no shutdown checkpoint, recovery at the next start)."""
     import subprocess
 
     if not (DATA_DIR / "postmaster.pid").exists():
@@ -45,7 +46,7 @@ def stop() -> None:
             "-D",
             str(DATA_DIR),
             "-m",
-            "fast",
+            mode,
             "-w",
             "stop",
         ],
@@ -59,6 +60,6 @@ if __name__ == "__main__":
     if command == "url":
         print(embedded_database_url())
     elif command == "stop":
-        stop()
+        stop("immediate" if "--immediate" in sys.argv[2:] else "fast")
     else:
-        sys.exit(f"usage: python -m config.embedded_db [url|stop], not {command!r}")
+        sys.exit(f"usage: python -m config.embedded_db [url|stop [--immediate]], not {command!r}")

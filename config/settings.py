@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,12 +65,21 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     # Development only: a fixed, obviously insecure key so sessions survive restarts.
     SECRET_KEY = "dev-insecure-crosswalk-key-do-not-use-in-production"
+elif not DEBUG and (
+    # Django's own test for a key that protects nothing (check --deploy, security.W009), made
+    # fatal: sessions, password resets and signed values all rest on it.
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak: at least 50 characters with at least 5 different ones, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crosswalk.admin_site.CrosswalkAdminConfig",  # django.contrib.admin with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,13 +92,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "crosswalk",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it logs every response, the 500s and 503s made by the handlers included.
+    "crosswalk.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files (admin, API docs) under gunicorn, without a proxy.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crosswalk.middleware.RequestLimitsMiddleware",
+    "crosswalk.middleware.ReplicaReadsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,6 +113,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "crosswalk.middleware.ServiceUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,10 +146,29 @@ def _database_url() -> str:
     return embedded_database_url()
 
 
-_db = dj_database_url.parse(_database_url(), conn_max_age=60)
-if _db["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
-DATABASES = {"default": _db}
+def _database(url: str, name: str) -> dict:
+    # Connections are kept for a minute and checked before each request reuses one, so that a
+    # restarted database costs no request its answer (a kept connection would fail once).
+    db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} must point at PostgreSQL (postgres://…)")
+    # A database that does not answer (host gone, packets dropped) fails a request in seconds,
+    # not after the worker's timeout.
+    db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
+    return db
+
+
+DATABASES = {"default": _database(_database_url(), "DATABASE_URL")}
+# Read replicas: API reads (GET/HEAD outside the admin) go to one of them; writes, the admin and
+# management commands use the primary. In tests each replica mirrors the default database.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **_database(_url, "DATABASE_REPLICA_URLS"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["crosswalk.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -152,14 +192,24 @@ SHARED_SOURCES_DIR = Path(
 # Anonymous read of published data, only when the operator turns it on.
 PUBLIC_READ = env_bool("PUBLIC_READ", False)
 
+# The cache holds the rate-limit counters, so it must be shared by every worker: Redis when
+# REDIS_URL is set, else a table in PostgreSQL (created by `manage.py createcachetable`).
+# Per-process memory only in development, where one process serves.
 REDIS_URL = env_str("REDIS_URL")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must start with redis://, not {REDIS_URL!r}")
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+elif DEBUG:
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+else:
+    _cache = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "crosswalk_cache",
+        # The default (300) would cull live rate-limit counters once 300 keys exist.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+CACHES = {"default": {**_cache, "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "crosswalk")}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,13 +265,97 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
 }
 
+# One JSON object per line on standard error: the request log (crosswalk.requests, one line per
+# request) and everything else. django.request would repeat every 4xx as a warning; its 5xx
+# errors, with their traceback, stay.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {LOG_LEVEL!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "formatters": {"json": {"()": "crosswalk.jsonlog.JSONFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        # runserver's own access line; the request log says the same in JSON.
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# --- Deployment hardening (issue 15). Production (DEBUG off) is secure by default; each switch
+# can be turned off for a deployment that terminates TLS elsewhere and says so. ---
+
+# HTTPS: redirect plain HTTP, except /healthz, which load balancers probe over HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto: https` → ("HTTP_X_FORWARDED_PROTO", "https"): the header a TLS-ending
+    proxy sets (and strips from clients) and the value that means the request came over HTTPS."""
+    raw = env_str(name).strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not re.fullmatch(r"[A-Za-z0-9-]+", header) or not value:
+        raise ImproperlyConfigured(f"{name} must look like 'X-Forwarded-Proto: https', not {raw!r}")
+    return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp) on every page: scripts only from this host or with the
+# page's nonce (the admin's inline scripts carry it); styles may be inline (Swagger UI and the
+# admin's templates use style attributes). A view that sets its own policy keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        # Redoc runs its search in a web worker built from a blob.
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Admin login attempts (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from
+# one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES (429). The address is the one
+# the rate limits use, so a forged X-Forwarded-For picks no fresh budget.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "crosswalk.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Request-line and header limits. gunicorn refuses beyond its own, larger limits with a plain
+# 400 before the application runs (config/gunicorn.conf.py, DEPLOY.md); between the two, the
+# application answers 414/431 in the API's error shape.
+REQUEST_LINE_LIMIT = env_int("REQUEST_LINE_LIMIT", 4094, minimum=256)
+REQUEST_FIELDS_LIMIT = env_int("REQUEST_FIELDS_LIMIT", 100, minimum=10)
+REQUEST_FIELD_SIZE_LIMIT = env_int("REQUEST_FIELD_SIZE_LIMIT", 8190, minimum=256)
 
 # Reasons name the file and, for corrections of the record, why: longer than 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -1,5 +1,9 @@
 """Crosswalk and coverage of two instruments: direct mappings read from the source's side, and
-mappings derived by composing published ones (crosswalk.relations), computed on request."""
+mappings derived by composing published ones (crosswalk.relations), computed on request.
+
+The caller passes the mappings its reader may see (`Mapping.objects.visible(...)`); retired ones
+are never edges, whoever asks, and every direct edge carries its status, so unpublished ones
+(shown only to readers allowed to see drafts) are marked as such."""
 
 from __future__ import annotations
 
@@ -29,20 +33,21 @@ class Edge:
     strength: int | None
     mapping_id: int
     stored: bool  # False when read against the stored direction (inverse relationship)
+    status: str = "published"
 
 
 def _edges(mappings: list[dict[str, Any]]) -> list[Edge]:
     edges = []
     for m in mappings:
-        rel, strength = m["relationship"], m["strength"]
-        edges.append(Edge(m["source_id"], m["target_id"], rel, strength, m["id"], True))
-        edges.append(
-            Edge(m["target_id"], m["source_id"], relations.inverse(rel), strength, m["id"], False)
-        )
+        rel, status = m["relationship"], m.get("status", "published")
+        pk, source, target, strength = m["id"], m["source_id"], m["target_id"], m["strength"]
+        edges.append(Edge(source, target, rel, strength, pk, True, status))
+        edges.append(Edge(target, source, relations.inverse(rel), strength, pk, False, status))
     return edges
 
 
 MAPPING_VALUES = ("id", "source_id", "target_id", "relationship", "strength")
+EDGE_VALUES = (*MAPPING_VALUES, "status")
 
 
 def _provisions(instrument: Instrument, as_of: datetime.date | None) -> list[tuple[int, dict]]:
@@ -75,12 +80,13 @@ def crosswalk_build(
     """Every source provision with its mapped targets; `mappings`: the visible Mapping rows.
     TooManyResults when the response would hold more than `max_results` mappings (direct and
     derived)."""
+    mappings = mappings.live()
     sources = _provisions(source, as_of)
     targets = dict(_provisions(target, as_of))
     source_ids = {pk for pk, _ in sources}
     # Every mapping between the two instruments; those of provisions not listed (as_of) are
     # dropped below.
-    direct = _edges(list(mappings.between(source.pk, target.pk).values(*MAPPING_VALUES)))
+    direct = _edges(list(mappings.between(source.pk, target.pk).values(*EDGE_VALUES)))
     by_start: dict[int, list[Edge]] = defaultdict(list)
     for edge in direct:
         if edge.start in source_ids and edge.end in targets:
@@ -114,6 +120,7 @@ def crosswalk_build(
                     "strength": edge.strength,
                     "mapping_id": edge.mapping_id,
                     "direction": "stored" if edge.stored else "inverse",
+                    "status": edge.status,
                 }
             )
         direct_ends = {edge.end for edge in by_start.get(pk, [])}
@@ -133,11 +140,8 @@ def crosswalk_build(
         if derived:
             row["derived"] = inferred
         rows.append(row)
-    # A not_related mapping records a check, not coverage.
     mapped_sources = sum(
-        1
-        for row in rows
-        if any(m["relationship"] != relations.NOT_RELATED for m in row["mappings"])
+        1 for row in rows if any(relations.covers(m["relationship"]) for m in row["mappings"])
     )
     summary = {
         "source_provisions": len(rows),
@@ -341,18 +345,21 @@ def _by_start(
 def coverage_build(
     *, source: Instrument, target: Instrument, mappings: Any, as_of: datetime.date | None = None
 ) -> dict[str, Any]:
-    """Counts per relationship (read from the source's side) and the unmapped provisions of each."""
+    """Counts per relationship (read from the source's side) and per status, and the unmapped
+    provisions of each side."""
     sources = _provisions(source, as_of)
     targets = _provisions(target, as_of)
     source_ids, target_ids = {pk for pk, _ in sources}, {pk for pk, _ in targets}
-    edges = _edges(list(mappings.between(source.pk, target.pk).values(*MAPPING_VALUES)))
+    edges = _edges(list(mappings.live().between(source.pk, target.pk).values(*EDGE_VALUES)))
     counts: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
     mapped_sources: set[int] = set()
     mapped_targets: set[int] = set()
     for edge in edges:
         if edge.start in source_ids and edge.end in target_ids:
             counts[edge.relationship] += 1
-            if edge.relationship != relations.NOT_RELATED:
+            statuses[edge.status] += 1
+            if relations.covers(edge.relationship):
                 mapped_sources.add(edge.start)
                 mapped_targets.add(edge.end)
 
@@ -370,5 +377,7 @@ def coverage_build(
         "target": side(target, targets, mapped_targets),
         "as_of": as_of.isoformat() if as_of else None,
         "by_relationship": dict(sorted(counts.items())),
+        # Unpublished mappings are counted (and named here) only for readers who see drafts.
+        "by_status": dict(sorted(statuses.items())),
         "mappings": sum(counts.values()),
     }

@@ -20,6 +20,7 @@ CHUNK = 256 * 1024
 FIRST_RANGE = 1_000
 
 # A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GUARD = (
     "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {0} ELSE {0} END"
 )
@@ -28,6 +29,13 @@ UTC = "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 def _guard(column: str) -> str:
     return GUARD.format(column)
+
+
+def guard_cell(value: object) -> object:
+    """The same guard for a cell written from Python (the history exports)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 MAPPING_COLUMNS = [

@@ -213,7 +213,12 @@ class ProvisionFilter(StrictFilterSet):
         help_text="Status on the day of `as_of` or `in_force_on`, else today.",
     )
     kind = django_filters.CharFilter(help_text="e.g. article, paragraph, point, recital.")
-    topic = KeyFilter(Topic, "slug", field_name="topics", help_text="Topic slug.")
+    topic = KeyFilter(
+        Topic,
+        "slug",
+        method="filter_topic",
+        help_text="Topic slug; a top-level topic includes its children's provisions.",
+    )
     parent = KeyFilter(Provision, "public_id", help_text="Public id of the parent provision.")
     citation = django_filters.CharFilter(
         help_text="The source's own reference, verbatim, e.g. `Article 5(1)(a)`."
@@ -296,6 +301,9 @@ class ProvisionFilter(StrictFilterSet):
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.day)
 
+    def filter_topic(self, queryset: QuerySet, name: str, value: Topic) -> QuerySet:
+        return queryset.on_topic(value.pk)
+
     def filter_reference(self, queryset: QuerySet, name: str, value: Provision) -> QuerySet:
         return queryset.stating(name, value.public_id)
 
@@ -341,7 +349,12 @@ class MappingFilter(StrictFilterSet):
         method="filter_provision",
         help_text="Public id of a provision on either side.",
     )
-    topic = KeyFilter(Topic, "slug", method="filter_topic", help_text="Topic of either side.")
+    topic = KeyFilter(
+        Topic,
+        "slug",
+        method="filter_topic",
+        help_text="Topic of either side; a top-level topic includes its children.",
+    )
     as_of = IsoDateFilter(
         method="filter_as_of", help_text="YYYY-MM-DD: both provisions in force and applicable."
     )

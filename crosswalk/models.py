@@ -117,12 +117,40 @@ class Instrument(models.Model):
 
 
 class Topic(models.Model):
+    """A subject of the topic map, the hub through which any two instruments compare.
+
+    Two levels: a top-level topic groups the topics under it; a provision tagged with a child
+    counts for its parent too.
+    """
+
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"parent__isnull": True},
+        help_text="Empty for a top-level topic; otherwise a top-level topic (two levels only).",
+    )
+    definition = models.TextField(help_text="What a provision must be about to carry it.")
+    origin = models.TextField(
+        blank=True,
+        help_text="Where the topic comes from: the OECD principle, Guidelines principle or EU "
+        "chapter that names it.",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order in the topic map.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["slug"]
+        ordering = ["position", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="topic_not_own_parent"),
+            models.CheckConstraint(condition=~Q(definition=""), name="topic_definition_not_empty"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -175,7 +203,21 @@ class Provision(models.Model):
         default=list, blank=True, help_text="Every date of application with what it applies to."
     )
     extra = models.JSONField(default=dict, blank=True)
-    topics = models.ManyToManyField(Topic, blank=True, related_name="provisions")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="provisions", through="ProvisionTopic"
+    )
+    # Database defaults too: bulk loads by COPY (the benchmarks) name only the columns they fill.
+    procedural = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="A citable unit with no subject of its own (entry into force, final "
+        "provisions, delegation clauses): it carries no topic.",
+    )
+    topic_note = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="Why the topics (or the procedural mark) were chosen, if not plain.",
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("heading", weight="A", config="english")
         + SearchVector("text", weight="B", config="english"),
@@ -261,10 +303,46 @@ class Provision(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument.short_title} {self.citation}"
 
+    def labelled(self, width: int = 60) -> str:
+        """Instrument, citation and heading, how pickers and titles name a provision: "EU AI Act
+        Article 4 (AI literacy)". A paragraph without a heading takes its nearest ancestor's
+        (select_related the parents to save the queries); failing that, its text's start."""
+        node: Provision | None = self
+        heading = ""
+        for _ in range(4):
+            if node is None or heading:
+                break
+            heading, node = node.heading.strip(), node.parent
+        heading = " ".join((heading or self.text).split())
+        if heading.startswith("(") and heading.endswith(")"):
+            heading = heading[1:-1]  # Japanese headings come in brackets
+        if len(heading) > width:
+            heading = heading[: width - 1].rstrip() + "…"
+        return f"{self} ({heading})" if heading else str(self)
+
     def status_on(self, day: datetime.date) -> str:
         """in_force, not_yet_in_force, not_yet_applicable, no_longer_applicable or why it ended
         (the rule is crosswalk.status)."""
         return status_of(self, day)
+
+
+class ProvisionTopic(models.Model):
+    """One topic tag of a provision: a reviewed judgement, so each one has its history."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="topic_tags")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="tags")
+    history = HistoricalRecords()
+
+    class Meta:
+        # The table the plain many-to-many field created (migration 0007 keeps it).
+        db_table = "crosswalk_provision_topics"
+        ordering = ["provision_id", "topic_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "topic"], name="provision_topic_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id} → {self.topic_id}"
 
 
 class ProvisionText(models.Model):
@@ -362,27 +440,29 @@ class Reference(models.Model):
 class Mapping(models.Model):
     """A curated relationship, read "source is <relationship> target" (NIST IR 8477 STRM)."""
 
+    # Labels in lower case throughout: they are read inside sentences ("source is subset of
+    # target", "Mapping 12 is now published").
     class Relationship(models.TextChoices):
-        EQUAL = "equal"
+        EQUAL = "equal", "equal"
         SUBSET_OF = "subset_of", "subset of"
         SUPERSET_OF = "superset_of", "superset of"
         INTERSECTS_WITH = "intersects_with", "intersects with"
         NOT_RELATED = "not_related", "not related"
 
     class RationaleType(models.TextChoices):
-        SYNTACTIC = "syntactic"
-        SEMANTIC = "semantic"
-        FUNCTIONAL = "functional"
+        SYNTACTIC = "syntactic", "syntactic"
+        SEMANTIC = "semantic", "semantic"
+        FUNCTIONAL = "functional", "functional"
 
     class Status(models.TextChoices):
-        DRAFT = "draft"
+        DRAFT = "draft", "draft"
         IN_REVIEW = "in_review", "in review"
-        PUBLISHED = "published"
-        RETIRED = "retired"
+        PUBLISHED = "published", "published"
+        RETIRED = "retired", "retired"
 
     class Provenance(models.TextChoices):
-        CURATED = "curated"
-        IMPORTED = "imported"
+        CURATED = "curated", "curated"
+        IMPORTED = "imported", "imported"
         SUGGESTION = "suggestion", "accepted suggestion"
         SEED = "seed", "seed curation"
 
@@ -438,6 +518,8 @@ class Mapping(models.Model):
             ("return_mapping", "Can return a mapping under review to draft"),
             ("retire_mapping", "Can retire a published mapping"),
             ("confirm_mapping", "Can confirm a mapping after its provisions' texts changed"),
+            # Unpublished mappings (drafts, in review) in lists, crosswalk, coverage, suggestions.
+            ("view_draft_mapping", "Can see unpublished mappings"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(source=F("target")), name="mapping_not_self"),
@@ -454,10 +536,17 @@ class Mapping(models.Model):
                 | Q(reviewer__isnull=False, published_at__isnull=False),
                 name="mapping_published_reviewed",
             ),
+            # Per pair: at most one published mapping, and at most one open one (a draft or
+            # one in review, possibly revising the published one, which publishing it retires).
             models.UniqueConstraint(
                 fields=["source", "target"],
-                condition=~Q(status="retired"),
-                name="mapping_pair_uniq_live",
+                condition=Q(status="published"),
+                name="mapping_pair_uniq_published",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target"],
+                condition=Q(status__in=["draft", "in_review"]),
+                name="mapping_pair_uniq_open",
             ),
         ]
         indexes = [
@@ -479,7 +568,11 @@ class Mapping(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source.public_id} {self.relationship} {self.target.public_id}"
+        """ "Japan AI Promotion Act Article 1 (Purpose) intersects with EU AI Act Article 1
+        (Subject matter)": citations and headings, as a reader names them."""
+        return (
+            f"{self.source.labelled()} {self.get_relationship_display()} {self.target.labelled()}"
+        )
 
 
 class Organisation(models.Model):

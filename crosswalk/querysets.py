@@ -13,6 +13,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     Max,
@@ -27,10 +28,18 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
+from crosswalk import relations
 from crosswalk.status import applicable_q, in_force_q, status_q
 
 # Japanese kana/kanji and Hangul: the English text-search configuration cannot tokenise them.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+# Kinds that are what a person cites in every instrument that has them.
+CITABLE_KINDS = (
+    "article", "addenda_article", "principle", "sub_principle", "recommendation", "action",
+    "subcategory",
+)  # fmt: skip
 
 
 def _open_until(field: str, day: datetime.date) -> Q:
@@ -98,6 +107,36 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             .order_by("-rank", "instrument_id", "position")
         )
 
+    def citable(self) -> ProvisionQuerySet:
+        """The citable units: what a person cites, the one definition used by the topic
+        coverage test, the API and the coverage report. Articles (and the articles of addenda);
+        principles, sub-items, recommendations, actions, Guidelines items, NIST subcategories;
+        executive-order sections; the points of OECD principles and recommendations; the
+        points of annexes, and an annex, annex section or addenda that has no points or
+        articles of its own. Not recitals, preambles, definitions lists or bare containers."""
+        from crosswalk.models import Provision
+
+        parts = Provision.objects.filter(
+            parent=OuterRef("pk"), kind__in=("point", "annex_section", "addenda_article")
+        )
+        return self.filter(
+            Q(kind__in=CITABLE_KINDS)
+            | Q(kind="item", instrument__instrument_type="guidelines")
+            | Q(kind="section", instrument__instrument_type="executive_order")
+            | Q(
+                kind="point",
+                parent__kind__in=("principle", "recommendation", "annex", "annex_section"),
+            )
+            | (Q(kind__in=("annex", "annex_section", "addenda")) & ~Exists(parts))
+        )
+
+    def on_topic(self, topic_id: int) -> ProvisionQuerySet:
+        """Tagged with the topic or, for a top-level topic, with one of its children."""
+        from crosswalk.models import ProvisionTopic
+
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        return self.filter(pk__in=tags.values("provision_id"))
+
     def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """Key -> public id of the provisions `pks`, in one query (evaluates)."""
         keys = RawSQL("id = ANY(%s::bigint[])", [list(pks)], output_field=BooleanField())
@@ -125,6 +164,15 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
             Prefetch("referenced_by", queryset=links, to_attr="incoming_references"),
         )
 
+    def with_topic_slugs(self) -> ProvisionQuerySet:
+        """Prefetch each provision's topics into `.topic_rows` (slug order)."""
+        from crosswalk.models import Topic
+
+        return self.prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("slug").order_by("slug"),
+                     to_attr="topic_rows")
+        )  # fmt: skip
+
     def stating(self, type: str, target_public_id: str) -> ProvisionQuerySet:
         """Provisions whose text states a link of `type` to the provision `target_public_id`."""
         from crosswalk.models import Reference
@@ -140,6 +188,19 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         faster than model instances), and the prefetch lookups it had, for `prefetch_rows`."""
         lookups = self._prefetch_related_lookups
         return self.prefetch_related(None).values(*fields), lookups
+
+    def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
+        return self.filter(self._touched_by(mappings))
+
+    def unmapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
+        """The gaps: provisions no covering mapping among `mappings` touches."""
+        return self.exclude(self._touched_by(mappings))
+
+    @staticmethod
+    def _touched_by(mappings: models.QuerySet) -> Q:
+        covering = mappings.covering()
+        return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
 
     def for_api_list(self) -> ProvisionQuerySet:
         """Only what the API shows: related public ids as columns, no search vector.
@@ -174,13 +235,19 @@ def prefetch_rows(rows: list[dict[str, Any]], lookups: Iterable[Any]) -> list[di
     for lookup in lookups:
         prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
         relation = Provision._meta.get_field(prefetch.prefetch_through)
-        key = relation.field.attname  # the related model's column pointing at the provision
         queryset = prefetch.queryset
         if queryset is None:
             queryset = relation.related_model._default_manager.all()
+        if relation.many_to_many:  # e.g. topics: one row per (topic, provision) pair
+            path = relation.related_query_name()
+            queryset = queryset.filter(**{f"{path}__in": ids}).annotate(_provision=F(path))
+            key = "_provision"
+        else:  # a reverse foreign key: the related model's column pointing at the provision
+            key = relation.field.attname
+            queryset = queryset.filter(**{f"{key}__in": ids})
         grouped: dict[int, list[Any]] = {}
         if ids:
-            for obj in queryset.filter(**{f"{key}__in": ids}):
+            for obj in queryset:
                 grouped.setdefault(getattr(obj, key), []).append(obj)
         name = prefetch.to_attr or prefetch.prefetch_through
         for row in rows:
@@ -193,8 +260,16 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(status="published")
 
     def visible(self, *, drafts: bool) -> MappingQuerySet:
-        """Everything for staff; published mappings for everyone else."""
+        """Everything for those allowed to see drafts; published mappings for everyone else."""
         return self if drafts else self.published()
+
+    def live(self) -> MappingQuerySet:
+        """Not retired: what may be an edge of a crosswalk (drafts only where visible)."""
+        return self.exclude(status="retired")
+
+    def covering(self) -> MappingQuerySet:
+        """Mappings that make their provisions "mapped" (relations.COVERING)."""
+        return self.filter(relationship__in=sorted(relations.COVERING))
 
     def touching_instrument(self, instrument: Any) -> MappingQuerySet:
         """Mappings with `instrument` (a row or its id) on either side."""
@@ -227,8 +302,14 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
         return self.filter(Q(first_second) | Q(second_first))
 
     def with_topic(self, topic: Any) -> MappingQuerySet:
-        """Mappings with a provision of `topic` (a row or its id) on either side."""
-        return self.filter(Q(source__topics=topic) | Q(target__topics=topic)).distinct()
+        """Mappings with a provision on `topic` (a row or its id) on either side; a top-level
+        topic includes its children."""
+        from crosswalk.models import ProvisionTopic
+
+        topic_id = getattr(topic, "pk", topic)
+        tags = ProvisionTopic.objects.filter(Q(topic_id=topic_id) | Q(topic__parent_id=topic_id))
+        tagged = tags.values("provision_id")
+        return self.filter(Q(source_id__in=tagged) | Q(target_id__in=tagged))
 
     def as_of(self, day: datetime.date) -> MappingQuerySet:
         """Both provisions in force and applicable on `day`."""

@@ -12,6 +12,16 @@ OVERLAPS = "overlaps"
 
 CURATED = (EQUAL, SUBSET_OF, SUPERSET_OF, INTERSECTS_WITH, NOT_RELATED)
 ALL = (*CURATED, OVERLAPS)
+# What makes a provision "mapped": a correspondence. A not_related mapping records a reviewed
+# answer (checked, nothing shared), not coverage. Every count of mapped provisions (API
+# crosswalk and coverage, the admin heatmap and its "maps to nothing" filter) reads this.
+COVERING = frozenset({EQUAL, SUBSET_OF, SUPERSET_OF, INTERSECTS_WITH})
+
+
+def covers(relationship: str) -> bool:
+    """Whether a mapping with this relationship makes both its provisions mapped."""
+    return relationship in COVERING
+
 
 _INVERSE = {
     EQUAL: EQUAL,

@@ -1,5 +1,8 @@
 """Every write to mappings, and the curation workflow: draft → in_review → published → retired.
 
+A draft may revise a published mapping of the same provision pair (an import of a changed row
+makes one): publishing it retires the one it replaces.
+
 One implementation for the admin, the API and the importers. Each service is atomic; state
 transitions lock the row (SELECT … FOR UPDATE) so two reviewers cannot both publish.
 """
@@ -151,11 +154,22 @@ def _four_eyes(mapping: Mapping, reviewer: AbstractBaseUser, action: str) -> Non
 
 @transaction.atomic
 def mapping_publish(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Mapping:
-    """Publish a reviewed mapping; nobody publishes what they authored or last edited."""
+    """Publish a reviewed mapping; nobody publishes what they authored or last edited. A
+    published mapping of the same pair is retired: this one replaces it."""
     # The row lock makes a second, concurrent publish wait and then see `published`.
     locked = _locked(mapping)
     _expect(locked, Status.IN_REVIEW, action="publish")
     _four_eyes(locked, reviewer, "publish")
+    replaced = (
+        Mapping.objects.select_for_update()
+        .filter(source_id=locked.source_id, target_id=locked.target_id, status=Status.PUBLISHED)
+        .first()
+    )
+    if replaced is not None:
+        replaced.status = Status.RETIRED
+        replaced.review_comment = f"Replaced by mapping {locked.pk}."
+        replaced.version += 1
+        _save(replaced, by=reviewer)
     locked.status = Status.PUBLISHED
     locked.reviewer = reviewer
     locked.published_at = timezone.now()
@@ -197,9 +211,11 @@ def mapping_retire(*, mapping: Mapping, reviewer: AbstractBaseUser, comment: str
 
 @transaction.atomic
 def mapping_confirm_texts(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Mapping:
-    """A reviewer confirms a published mapping still holds for its provisions' current texts."""
+    """A reviewer confirms a published mapping still holds for its provisions' current texts;
+    not the mapping's author or last editor (as for publishing)."""
     locked = _locked(mapping)
     _expect(locked, Status.PUBLISHED, action="confirm")
+    _four_eyes(locked, reviewer, "confirm")
     locked.source_text = _latest_text(locked.source)
     locked.target_text = _latest_text(locked.target)
     locked.text_changed = False
@@ -331,3 +347,12 @@ def provision_texts_replace(
     if current and new_words != old_words:
         _flag_mappings(provision, by=by, reason=reason)
     return True
+
+
+@transaction.atomic
+def mapping_delete_draft(*, mapping: Mapping, user: AbstractBaseUser) -> None:
+    """Delete a draft (never anything that was submitted or published); the history keeps it."""
+    locked = _locked(mapping)
+    _expect(locked, Status.DRAFT, action="delete")
+    locked._history_user = user
+    locked.delete()

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from crosswalk.models import Mapping, Provision
 
+OPEN = (Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW)
 RELATIONSHIP_MEANINGS = {
     "equal": "same content",
     "subset_of": "everything in the source is in the target; the target has more",
@@ -44,13 +45,8 @@ def validate_mapping_fields(
         elif source.instrument_id == target.instrument_id:
             add("target", "Source and target must belong to different instruments.")
         else:
-            duplicate = Mapping.objects.filter(source=source, target=target).exclude(
-                status=Mapping.Status.RETIRED
-            )
-            if exclude_pk is not None:
-                duplicate = duplicate.exclude(pk=exclude_pk)
-            if duplicate.exists():
-                add("target", "A live mapping between these provisions already exists.")
+            for message in pair_conflicts(source, target, exclude_pk=exclude_pk):
+                add("target", message)
     if relationship not in Mapping.Relationship.values:
         add("relationship", f"Must be one of {', '.join(Mapping.Relationship.values)}.")
     if strength is not None and not 1 <= strength <= 10:
@@ -66,6 +62,31 @@ def validate_mapping_fields(
         raise ValidationError(errors)
 
 
+def pair_conflicts(
+    source: Provision, target: Provision, *, exclude_pk: int | None = None
+) -> list[str]:
+    """Why a new or edited unpublished mapping source → target cannot be stored: per pair, one
+    open mapping (draft or in review) beside at most one published one, which it may revise;
+    and one direction only, so a crosswalk never shows A superset_of B and B superset_of A."""
+    live = Mapping.objects.live()
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
+    problems = []
+    same = live.filter(source=source, target=target, status__in=OPEN).first()
+    if same is not None:
+        problems.append(
+            f"Mapping {same.pk} between these provisions is already {same.get_status_display()}:"
+            " edit that one."
+        )
+    reverse = live.filter(source=target, target=source).first()
+    if reverse is not None:
+        problems.append(
+            f"Mapping {reverse.pk} already relates these provisions the other way round "
+            f"({target.public_id} {reverse.relationship} {source.public_id}): revise that one."
+        )
+    return problems
+
+
 def parse_strength(raw: Any) -> int | None:
     """'' -> None; '7' -> 7; anything else is a field error."""
     if raw is None or str(raw).strip() == "":
@@ -74,3 +95,15 @@ def parse_strength(raw: Any) -> int | None:
         return int(str(raw).strip())
     except ValueError as exc:
         raise ValidationError({"strength": ["Must be a whole number from 1 to 10."]}) from exc
+
+
+def topic_tag_errors(*, procedural: bool, topic_count: int, required: bool) -> list[str]:
+    """What is wrong with a provision's topic tags: at most three, none on a procedural unit,
+    and (`required`, for a citable unit in the topic map's fixtures) one at least otherwise."""
+    if procedural and topic_count:
+        return ["A procedural unit carries no topics."]
+    if topic_count > 3:
+        return ["At most 3 topics."]
+    if required and not procedural and not topic_count:
+        return ["Needs 1 to 3 topics or the procedural mark."]
+    return []

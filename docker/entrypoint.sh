@@ -1,7 +1,7 @@
 #!/bin/sh
-# Container start: wait for PostgreSQL, migrate, load the corpus and the seed curation, create
-# the curator/reviewer groups, then exec gunicorn. Static files (collected into /app/staticfiles
-# at build time) are served by WhiteNoise.
+# Container start: wait for PostgreSQL, migrate, load the corpus, the topic map and the seed
+# curation, create the curator/reviewer groups, then exec gunicorn. Static files (collected
+# into /app/staticfiles at build time) are served by WhiteNoise.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -37,7 +37,10 @@ while True:
 PY
 
 python manage.py migrate --no-input
+# The rate-limit counters live in this table when REDIS_URL is unset (no-op otherwise).
+python manage.py createcachetable
 python manage.py load_corpus
+python manage.py load_topics
 python manage.py load_seed_mappings
 python manage.py setup_roles
 

@@ -70,6 +70,8 @@ def test_provision_by_instrument_and_citation_whole_object(api):
         "texts": None,
         "references": None,
         "referenced_by": None,
+        "topics": None,
+        "procedural": False,
     }
     assert row["text"].startswith("The purpose of this Act is")
     assert row["text_original"].startswith("この法律は")

@@ -309,6 +309,7 @@ def test_crosswalk_reads_from_the_source_side_with_inverse_relationships(api):
             "strength": 6,
             "mapping_id": stored.pk,
             "direction": "inverse",
+            "status": "published",
         }
     ]
     assert rows[JP_ART_1]["mappings"][0]["direction"] == "stored"

@@ -58,6 +58,9 @@ REQUESTS: list[tuple[str, str]] = [
     ("/api/v1/provisions/?q=%E9%80%8F%E6%98%8E%E6%80%A7", "provision"),  # 透明性
     ("/api/v1/provisions/?q=%E4%BA%BA%E5%B7%A5%E7%9F%A5%E8%83%BD&as_of=2026-01-01&page=2", "provision"),
     ("/api/v1/provisions/?q=qqqzzz", "provision"),
+    ("/api/v1/provisions/?instrument=jp-ai-guidelines-for-business&include=topics&page_size=25", "provision"),
+    ("/api/v1/provisions/?topic=risk-management&page_size=25&as_of=2026-09-01", "provision"),
+    ("/api/v1/provisions/jp-ai-guidelines-for-business:part_2__sec_c/", "provision"),
     ("/api/v1/provisions/eu-ai-act:art_4/", "provision"),
     ("/api/v1/provisions/eu-ai-act:art_4/?as_of=2025-06-01", "provision"),
     ("/api/v1/provisions/eu-ai-act:art_4/?as_of=2024-08-01", ""),

@@ -1,4 +1,5 @@
-"""End-to-end in a real browser: curate, review and publish a mapping; picture the coverage page."""
+"""End-to-end in a real browser: curate, review and publish a mapping; picture the coverage page
+and the topic matrix."""
 
 from __future__ import annotations
 
@@ -94,13 +95,19 @@ def log_out(page) -> None:
     page.get_by_role("heading", name="Logged out").wait_for()
 
 
-def choose(page, field: str, provision: Provision) -> None:
-    """Open the select2 widget, type the public id and pick the provision from the results."""
+def choose(page, field: str, provision: Provision, term: str | None = None) -> list[str]:
+    """Open the select2 widget, type `term` (default: the public id) and pick the provision
+    from the results, labelled with instrument, citation and heading; returns the labels
+    offered."""
     page.click(f"#{field} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", provision.public_id)
-    label = re.compile(rf"^\s*{re.escape(str(provision))}\s*$")
-    page.locator(".select2-results__option", has_text=label).click()
+    page.fill(".select2-container--open .select2-search__field", term or provision.public_id)
+    label = re.compile(rf"^\s*{re.escape(provision.labelled())}\s*$")
+    option = page.locator(".select2-results__option", has_text=label)
+    option.wait_for()
+    offered = page.locator(".select2-results__option").all_inner_texts()
+    option.click()
     assert page.input_value(f"#{field}") == str(provision.pk)
+    return offered
 
 
 def click_workflow(page, label: str, pk: int) -> None:
@@ -139,7 +146,9 @@ def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(browser, li
     log_in(page, base, curator.username)
     page.goto(f"{base}/admin/crosswalk/mapping/add/")
     choose(page, "id_source", source)
-    choose(page, "id_target", target)
+    # Found by its citation: the cited article first, with its heading (issue 11, item 6).
+    offered = choose(page, "id_target", target, term="Article 4")
+    assert offered[0] == "EU AI Act Article 4 (AI literacy)"
     # The side-by-side box fetches both texts once they are chosen.
     page.locator("#side-by-side").get_by_text(target.citation).first.wait_for()
     page.check("input[name=relationship][value=intersects_with]")
@@ -157,9 +166,17 @@ def test_curator_drafts_and_submits_reviewer_publishes_partner_reads(browser, li
 
     page.goto(f"{base}/admin/crosswalk/mapping/{mapping.pk}/change/")
     assert page.get_by_role("button", name="Publish", exact=True).count() == 0
-    click_workflow(page, "Submit for review", mapping.pk)
+    # Side by side: the Japanese original is in view beside the English, not below the fold.
+    original = page.locator(".side-by-side .original").first
+    assert original.bounding_box()["y"] < 900
+    assert page.locator("#id_relationship").bounding_box()["width"] > 400
+    # Edited and submitted without saving first: the edits go to review (issue 11, item 3).
+    page.fill("#id_rationale", RATIONALE + " Revised.")
+    page.fill("#id_strength", "7")
+    click_workflow(page, "Save and submit for review", mapping.pk)
     mapping.refresh_from_db()
     assert mapping.status == Mapping.Status.IN_REVIEW
+    assert (mapping.strength, mapping.rationale) == (7, RATIONALE + " Revised.")
     assert published_pairs(base, key) == []
     log_out(page)
 
@@ -195,6 +212,54 @@ def test_coverage_heatmap_screenshot(browser, live_server, tmp_path):
     context.close()
 
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_topic_matrix_screenshot(browser, live_server, tmp_path):
+    """Writes to tmp_path; CROSSWALK_SCREENSHOT_DIR=docs/screenshots refreshes the committed PNG."""
+    call_command("load_topics", stdout=io.StringIO())
+    User.objects.create_superuser("e2e-admin", password=PASSWORD)
+    folder = Path(os.environ.get("CROSSWALK_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+
+    log_in(page, live_server.url, "e2e-admin")
+    page.goto(f"{live_server.url}/admin/crosswalk/topic/matrix/")
+    matrix = page.locator("#topic-matrix")
+    matrix.wait_for()
+    assert matrix.locator("td a").count() > 100
+    assert matrix.locator("td.short").count() == 0  # every instrument fully covered
+    shot = folder / "topic-matrix.png"
+    page.screenshot(path=str(shot), full_page=True)
+    context.close()
+
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_suggest_button_lists_suggestions_and_saves_nothing(browser, live_server):
+    """The suggestion form is a GET form of its own: clicking "Suggest" lists candidates, for
+    an admin (who may change the provision) and a curator (who may not), and the provision keeps
+    its text and history (issue 11, item 1)."""
+    User.objects.create_superuser("e2e-admin", password=PASSWORD)
+    staff("e2e-curator", "curator")
+    provision = Provision.objects.get(public_id=SOURCE)
+    text, history = provision.text, provision.history.count()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    for username in ("e2e-admin", "e2e-curator"):
+        log_in(page, live_server.url, username)
+        page.goto(f"{live_server.url}/admin/crosswalk/provision/{provision.pk}/change/")
+        page.select_option("#suggest_in", "eu-ai-act")
+        page.click("#suggest-button")
+        page.locator("#suggestion-results").wait_for()
+        assert "suggest_in=eu-ai-act" in page.url
+        assert page.locator("#suggestion-results a.draft-from-suggestion").count() == 10
+        log_out(page)
+    context.close()
+    provision.refresh_from_db()
+    assert (provision.text, provision.history.count()) == (text, history)
 
 
 def test_redoc_loads_nothing_from_another_host(start_playwright, live_server, monkeypatch):

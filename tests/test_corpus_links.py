@@ -187,3 +187,33 @@ def test_eu_footnotes_are_served(api):
 def test_instrument_versions_field_is_served(api, slug):
     body = api.get(f"/api/v1/instruments/{slug}/").json()
     assert isinstance(body["versions"], list)
+
+
+def test_search_in_japanese_and_korean_ranks_the_provision_about_the_term(api):
+    japanese = api.get("/api/v1/provisions/", {"q": "透明性", "page_size": 5}).json()
+    top = [row["public_id"] for row in japanese["results"]]
+    assert "jp-ai-guidelines-for-business:part_2__sec_c__principle_6" in top
+    korean = api.get("/api/v1/provisions/", {"q": "고영향", "page_size": 5}).json()
+    top = [row["public_id"] for row in korean["results"]]
+    assert sum(public_id.startswith("kr-ai-framework-act-decree:art_") for public_id in top) >= 2
+    assert all(row["heading_original"].find("고영향") >= 0 for row in korean["results"][:3])
+
+
+def test_no_english_is_null_with_a_note_not_an_empty_string(api):
+    body = api.get("/api/v1/provisions/kr-ai-framework-act-decree:art_2/").json()
+    assert body["text"] is None
+    assert body["text_original"]
+    assert "English" in body["translation_note"]
+
+
+def test_provision_detail_names_its_topics_and_lists_on_request(api):
+    detail = api.get("/api/v1/provisions/eu-ai-act:art_50/").json()
+    assert detail["topics"] and all(isinstance(slug, str) for slug in detail["topics"])
+    assert detail["procedural"] is False
+    listed = api.get("/api/v1/provisions/", {"instrument": "eu-ai-act", "citation": "Article 50"})
+    assert listed.json()["results"][0]["topics"] is None
+    included = api.get(
+        "/api/v1/provisions/",
+        {"instrument": "eu-ai-act", "citation": "Article 50", "include": "topics"},
+    ).json()
+    assert included["results"][0]["topics"] == detail["topics"]

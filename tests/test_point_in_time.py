@@ -185,8 +185,12 @@ def test_japan_guidelines_part_2_d_superseded_on_31_march_2026(api):
     )
     assert provision(api, "jp-ai-guidelines-for-business", "Part 2 D I)")["status"] == "superseded"
     assert provision(api, "jp-ai-guidelines-for-business", "Part 2 C 1)", in_force_on="2026-04-01")
+    assert not provision(
+        api, "jp-ai-guidelines-for-business", "Part 2 D (1)", in_force_on="2026-03-30"
+    )
+    assert provision(api, "jp-ai-guidelines-for-business", "Part 2 D (1)", in_force_on="2026-03-31")
     notes = Instrument.objects.get(slug="jp-ai-guidelines-for-business").notes
-    assert "Ver1.2" in notes and "not yet in the corpus" in notes
+    assert "Ver1.2" in notes and "not yet in the corpus" not in notes
 
 
 def test_list_without_date_holds_every_provision_ever(api):

@@ -11,7 +11,6 @@ from crosswalk.models import Instrument, Provision
 SIMPLE = {
     # slug: (file, count, text key, original-language key)
     "jp-ai-promotion-act": ("jp-ai-promotion-act-2025.json", 85, "text_en", "text_ja"),
-    "jp-ai-guidelines-for-business": ("jp-ai-guidelines-for-business-v1.1.json", 55, "text", None),
     "g7-hiroshima-guiding-principles": (
         "g7-hiroshima-guiding-principles-2023.json", 12, "text", None,
     ),
@@ -84,6 +83,26 @@ def test_oecd_both_texts(db, sources):
     assert rows.count() == len({p["ref"] for p in first} | {p["ref"] for p in second})
     assert rows.get(citation="Preamble").texts.first().text == first[0]["text"]
     assert rows.get(citation="VIII(d)").text == second[-1]["text"]
+
+
+def test_japan_guidelines_ver1_1_and_ver1_2(db, sources):
+    slug = "jp-ai-guidelines-for-business"
+    v11 = load(sources, "jp-ai-guidelines-for-business-v1.1.json")["provisions"]
+    rows = Provision.objects.filter(instrument__slug=slug)
+    assert rows.count() == 155  # 55 of Ver1.1 (42 carried on), 100 new in Ver1.2
+    assert_tree_matches(slug, v11)
+    for raw in (v11[0], v11[-1]):
+        first = rows.get(citation=raw["ref"]).texts.order_by("valid_from").first()
+        assert first.text == raw["text"]
+    md = (sources / "jp-ai-guidelines-for-business-v1.2.ja.honpen.md").read_text()
+    squeezed = "".join(md.split())
+    ordered = list(rows.order_by("position"))
+    assert ordered[0].citation == "Preface"
+    assert "".join(ordered[0].text_original.split()).startswith("AI関連技術は日々発展をみせ")
+    assert ordered[-1].citation == "Part 5, closing text"
+    assert squeezed.endswith("".join(ordered[-1].text_original.split()))
+    assert {r.original_language for r in rows.filter(in_force_until=None)} == {"ja"}
+    assert {r.original_language for r in rows.exclude(in_force_until=None)} == {""}
 
 
 def test_every_public_id_is_slug_and_eid(db):

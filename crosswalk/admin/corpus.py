@@ -1,10 +1,13 @@
-"""Admin for the corpus (jurisdictions, instruments, provisions, topics) and partner API keys."""
+"""Admin for the corpus (jurisdictions, instruments, provisions) and partner API keys."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -12,7 +15,9 @@ from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk.admin.curation import provision_curation_context
+from crosswalk.admin.forms import AdminForm
 from crosswalk.admin.history import history_csv_response
+from crosswalk.admin.topics import ProvisionTopicInline, TopicFilter, TopicMapFilter
 from crosswalk.models import (
     Instrument,
     Jurisdiction,
@@ -22,7 +27,6 @@ from crosswalk.models import (
     Provision,
     ProvisionText,
     Reference,
-    Topic,
 )
 from crosswalk.services import (
     COPIED_FIELDS,
@@ -35,12 +39,14 @@ from crosswalk.services import (
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
+    form = AdminForm
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Instrument)
 class InstrumentAdmin(SimpleHistoryAdmin):
+    form = AdminForm
     list_display = [
         "slug", "short_title", "jurisdiction", "instrument_type", "legal_force", "status",
         "in_force_from", "provision_count",
@@ -60,6 +66,7 @@ class InstrumentAdmin(SimpleHistoryAdmin):
 
 class ProvisionTextInline(admin.StackedInline):
     model = ProvisionText
+    form = AdminForm
     extra = 0
     fields = [
         ("valid_from", "valid_until"), "heading", "text", "heading_original", "text_original",
@@ -95,7 +102,8 @@ class IncomingReferenceInline(OutgoingReferenceInline):
 
 
 class UnmappedFilter(admin.SimpleListFilter):
-    """Provisions that no published mapping touches: the gaps of the coverage picture."""
+    """Provisions that no published mapping covers: the gaps of the coverage picture, by the
+    one definition of "mapped" (relations.covers: not_related is no coverage)."""
 
     title = "published mappings"
     parameter_name = "mapped"
@@ -104,17 +112,16 @@ class UnmappedFilter(admin.SimpleListFilter):
         return [("no", "maps to nothing"), ("yes", "has mappings")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        published = Mapping.objects.published()
-        touched = Q(pk__in=published.values("source_id")) | Q(pk__in=published.values("target_id"))
         if self.value() == "no":
-            return queryset.exclude(touched)
+            return queryset.unmapped_by(Mapping.objects.published())
         if self.value() == "yes":
-            return queryset.filter(touched)
+            return queryset.mapped_by(Mapping.objects.published())
         return queryset
 
 
 @admin.register(Provision)
 class ProvisionAdmin(SimpleHistoryAdmin):
+    form = AdminForm
     list_display = [
         "public_id",
         "citation",
@@ -130,8 +137,12 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["parent", "ended_by", "instrument"]
     # The current text is a copy of the latest dated text: edit the dated texts below.
     readonly_fields = ["public_id", *COPIED_FIELDS]
-    filter_horizontal = ["topics"]
-    inlines = [ProvisionTextInline, OutgoingReferenceInline, IncomingReferenceInline]
+    inlines = [
+        ProvisionTopicInline,
+        ProvisionTextInline,
+        OutgoingReferenceInline,
+        IncomingReferenceInline,
+    ]
     change_form_template = "admin/crosswalk/provision/change_form.html"
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
@@ -169,7 +180,38 @@ class ProvisionAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).select_related("instrument")
 
     def get_list_filter(self, request: HttpRequest) -> list:
-        return [*self.list_filter, UnmappedFilter]
+        return [*self.list_filter, UnmappedFilter, TopicFilter, TopicMapFilter]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Every word must match somewhere (Django's search); the provision the words cite comes
+        first: "Article 4" gives each instrument's Article 4, then its paragraphs, then the
+        provisions whose heading or text mentions it."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        term = " ".join(search_term.split())
+        if term:
+            # "Article 4" is followed by "(1)" or nothing, never by "0".
+            cited = "^" + re.escape(term) + r"([^0-9a-z]|$)"
+            rank = Case(
+                When(citation__iexact=term, then=Value(0)),
+                When(public_id__iexact=term, then=Value(0)),
+                When(citation__iregex=cited, then=Value(1)),
+                When(heading__icontains=term, then=Value(2)),
+                When(citation__icontains=term, then=Value(3)),
+                default=Value(4),
+                output_field=IntegerField(),
+            )
+            queryset = queryset.annotate(match_rank=rank).order_by(
+                "match_rank", "instrument__slug", Length("citation"), "position"
+            )
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            queryset = queryset.select_related("parent__parent__parent")  # labels' headings
+        return queryset, duplicates
+
+    def autocomplete_label(self, obj: Provision) -> str:
+        """What the provision pickers list: instrument, citation and heading."""
+        return obj.labelled()
 
     @admin.display(description="heading")
     def heading_short(self, obj: Provision) -> str:
@@ -198,15 +240,9 @@ class ProvisionAdmin(SimpleHistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context=context)
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name"]
-    search_fields = ["slug", "name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = AdminForm
     list_display = ["name", "contact_email", "created_at"]
     search_fields = ["name"]
 
@@ -219,6 +255,10 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     list_filter = [*APIKeyModelAdmin.list_filter, "organisation"]
     list_select_related = ["organisation"]
     search_fields = [*APIKeyModelAdmin.search_fields, "organisation__name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PartnerAPIKey | None = None) -> tuple:
+        # Written by the authentication class on each use, never by hand.
+        return (*super().get_readonly_fields(request, obj), "last_used_at")
 
 
 # The library's own key model is unused: partner keys carry their organisation.

@@ -1,4 +1,6 @@
-"""The instrument × instrument coverage picture of published mappings, computed in two queries."""
+"""The instrument × instrument coverage picture of published mappings, computed in two queries.
+"Covered" and "maps to nothing" follow the one definition of mapped (relations.covers): a
+not_related mapping is counted as a mapping, but covers nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 
+from crosswalk import relations
 from crosswalk.models import Instrument, Mapping, Provision
 
 UNMAPPED_SHOWN = 300
@@ -23,24 +26,24 @@ def coverage_matrix() -> dict[str, Any]:
         )
     )
     by_id = {i.pk: i for i in instruments}
-    edges = (
-        Mapping.objects.published()
-        .filter(source_instrument__in=by_id, target_instrument__in=by_id)
-        .values_list("source_id", "target_id", "source_instrument_id", "target_instrument_id")
+    published = Mapping.objects.published().filter(
+        source_instrument__in=by_id, target_instrument__in=by_id
+    )
+    edges = published.values_list(
+        "source_id", "target_id", "source_instrument_id", "target_instrument_id", "relationship"
     )
     counts: dict[tuple[int, int], int] = defaultdict(int)
     covered: dict[tuple[int, int], set[int]] = defaultdict(set)
-    touched: set[int] = set()
-    for source, target, source_instrument, target_instrument in edges:
-        if source_instrument not in by_id or target_instrument not in by_id:
-            continue
+    for source, target, source_instrument, target_instrument, relationship in edges:
+        covers = relations.covers(relationship)
         for a, b, own in (
             (source_instrument, target_instrument, source),
             (target_instrument, source_instrument, target),
         ):
             counts[(a, b)] += 1
-            covered[(a, b)].add(own)
-        touched.update((source, target))
+            if covers:
+                covered[(a, b)].add(own)
+
     peak = max(counts.values(), default=1)
     changelist = reverse("admin:crosswalk_mapping_changelist")
     rows = []
@@ -77,7 +80,7 @@ def coverage_matrix() -> dict[str, Any]:
     gaps: dict[int, list[Provision]] = defaultdict(list)
     for provision in (
         Provision.objects.filter(instrument__in=by_id)
-        .exclude(pk__in=touched)
+        .unmapped_by(published)
         .order_by("instrument_id", "position")
         .only("pk", "instrument_id", "citation", "heading", "text")
     ):

@@ -1,4 +1,5 @@
-"""History exports: every recorded change of a model as CSV — who, when, why, before and after."""
+"""History exports: every recorded change of a model as CSV — who, when, why, before and after.
+Cells a spreadsheet would read as a formula are guarded as in the data exports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from django.db.models import Model
 from django.http import HttpResponse
 
+from crosswalk.exports import guard_cell
+
 KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 EXCLUDED = {"search_vector"}
 
@@ -16,6 +19,10 @@ EXCLUDED = {"search_vector"}
 def history_csv_response(model: type[Model], filename: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+
+    def write(row: list[Any]) -> None:
+        writer.writerow([guard_cell(cell) for cell in row])
+
     writer.writerow(["object_id", "history_id", "changed_at", "changed_by", "change", "reason",
                      "field", "before", "after"])  # fmt: skip
     records = model.history.select_related("history_user").order_by(
@@ -33,9 +40,9 @@ def history_csv_response(model: type[Model], filename: str) -> HttpResponse:
             else []
         )
         if not changes:
-            writer.writerow([*head, "", "", ""])
+            write([*head, "", "", ""])
         for change in changes:
-            writer.writerow([*head, change.field, change.old, change.new])
+            write([*head, change.field, change.old, change.new])
         previous[record.id] = record
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

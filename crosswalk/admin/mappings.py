@@ -1,5 +1,9 @@
 """Mapping curation in the admin: the form (both texts side by side), workflow buttons that call
-the services, CSV import with a dry-run preview, the coverage heatmap and the history export."""
+the services, CSV import with a dry-run preview, the coverage heatmap and the history export.
+
+"Submit for review" on a draft its user may edit is a button of the draft's own form: the edits
+on the page are saved first, then the draft is submitted (never the old values). A curator
+deletes their own drafts (returned ones included) without a delete permission."""
 
 from __future__ import annotations
 
@@ -18,8 +22,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crosswalk import services
 from crosswalk.admin.coverage import coverage_matrix
+from crosswalk.admin.forms import AdminForm
 from crosswalk.admin.history import history_csv_response
-from crosswalk.importers.mapping_csv import mappings_csv_commit, mappings_csv_parse
+from crosswalk.importers.mapping_csv import (
+    MAX_CELL,
+    MAX_FILE_BYTES,
+    mappings_csv_commit,
+    mappings_csv_parse,
+)
 from crosswalk.models import Mapping, Provision
 from crosswalk.validators import RELATIONSHIP_MEANINGS, validate_mapping_fields
 
@@ -42,7 +52,7 @@ def _perm(request: HttpRequest, codename: str) -> bool:
 RATIONALE_HELP = "One sentence: what is shared, what differs. Required before review."
 
 
-class MappingForm(forms.ModelForm):
+class MappingForm(AdminForm):
     relationship = forms.ChoiceField(
         choices=[
             (value, format_html("<strong>{}</strong> — {}", label, RELATIONSHIP_MEANINGS[value]))
@@ -71,6 +81,9 @@ class MappingForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         if "rationale" in self.fields:
             self.fields["rationale"].help_text = RATIONALE_HELP
+        for side in ("source", "target"):
+            if side in self.fields:
+                self.fields[side].label_from_instance = Provision.labelled
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -180,7 +193,7 @@ class MappingAdmin(SimpleHistoryAdmin):
             ),
         ]
         if obj is not None:
-            fieldsets.append(("Workflow", {"fields": [*workflow, "text_status"]}))
+            fieldsets.append(("Status and review", {"fields": [*workflow, "text_status"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Mapping | None = None) -> list:
@@ -206,7 +219,33 @@ class MappingAdmin(SimpleHistoryAdmin):
         # Nobody deletes a published (or once published) mapping: retire it instead.
         if obj is not None and obj.status in {Status.PUBLISHED, Status.RETIRED}:
             return False
+        # A curator's own draft (also once returned) is theirs to delete.
+        if (
+            obj is not None
+            and obj.status == Status.DRAFT
+            and obj.author_id == request.user.pk
+            and _perm(request, "add_mapping")
+        ):
+            return True
         return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Mapping) -> None:
+        if obj.status == Status.DRAFT:
+            services.mapping_delete_draft(mapping=obj, user=request.user)
+        else:
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """The bulk delete action: never what was published."""
+        kept = queryset.filter(status__in=[Status.PUBLISHED, Status.RETIRED])
+        if kept.exists():
+            self.message_user(
+                request,
+                f"{kept.count()} published or retired mapping(s) kept: retire instead.",
+                messages.WARNING,
+            )
+        for mapping in queryset.exclude(pk__in=kept.values("pk")):
+            self.delete_model(request, mapping)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
@@ -252,6 +291,8 @@ class MappingAdmin(SimpleHistoryAdmin):
         data = {
             field: form.cleaned_data.get(field) for field in CONTENT if field in form.cleaned_data
         }
+        if change and not form.has_changed():
+            return  # nothing edited: no new version, no history row
         if change:
             saved = services.mapping_update(
                 mapping=obj, editor=request.user, version=form.cleaned_data["version"], **data
@@ -265,6 +306,24 @@ class MappingAdmin(SimpleHistoryAdmin):
             saved = services.mapping_create(author=request.user, provenance=provenance, **data)
         obj.pk, obj.version = saved.pk, saved.version
 
+    def response_change(self, request: HttpRequest, obj: Mapping) -> HttpResponse:
+        """After a save: "Save and submit for review" submits what was just saved."""
+        if request.POST.get("_workflow") != "submit":
+            return super().response_change(request, obj)
+        if not _perm(request, WORKFLOW["submit"][0]):
+            raise PermissionDenied
+        try:
+            done = services.mapping_submit(mapping=obj, user=request.user)
+        except ValidationError as exc:
+            self.message_user(
+                request, "Saved, not submitted: " + " ".join(exc.messages), messages.ERROR
+            )
+        else:
+            self.message_user(
+                request, f"Saved. Mapping {done.pk} is now {done.get_status_display()}."
+            )
+        return HttpResponseRedirect(reverse("admin:crosswalk_mapping_change", args=[obj.pk]))
+
     def changeform_view(
         self,
         request: HttpRequest,
@@ -276,12 +335,20 @@ class MappingAdmin(SimpleHistoryAdmin):
         if object_id:
             mapping = self.get_object(request, object_id)
             if mapping is not None:
-                context["workflow_buttons"] = [
+                editable = self.has_change_permission(request, mapping)
+                buttons = [
                     {"action": action, "label": label}
                     for action, (codename, state, label) in WORKFLOW.items()
                     if mapping.status == state
                     and _perm(request, codename)
                     and (action != "confirm" or mapping.text_changed)
+                ]
+                # On an editable draft, submitting saves the form first (a button of the form).
+                context["submit_with_save"] = editable and any(
+                    b["action"] == "submit" for b in buttons
+                )
+                context["workflow_buttons"] = [
+                    b for b in buttons if not (b["action"] == "submit" and editable)
                 ]
         try:
             return super().changeform_view(request, object_id, form_url, context)
@@ -367,17 +434,20 @@ class MappingAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import mappings from CSV",
+            "max_bytes": MAX_FILE_BYTES,
+            "max_cell": MAX_CELL,
         }
         if request.method == "POST":
             if "file" in request.FILES:
-                content = request.FILES["file"].read()
+                # One byte over the limit is enough for the parser to refuse it.
+                content = request.FILES["file"].read(MAX_FILE_BYTES + 1)
             else:
                 content = request.POST.get("content", "").encode()
             preview = mappings_csv_parse(content)
             context.update(preview=preview, content=content.decode("utf-8-sig", errors="replace"))
             if preview.ok and request.POST.get("commit") == "1":
-                created = mappings_csv_commit(preview, author=request.user)
-                self.message_user(request, f"Imported {len(created)} mapping(s) as drafts.")
+                mappings_csv_commit(preview, author=request.user)
+                self.message_user(request, f"Imported as drafts: {preview.summary()}.")
                 return HttpResponseRedirect(
                     reverse("admin:crosswalk_mapping_changelist")
                     + "?status__exact=draft&provenance__exact=imported"
@@ -434,7 +504,9 @@ class MappingAdmin(SimpleHistoryAdmin):
 
 
 def side_by_side(source: Provision | None, target: Provision | None) -> str:
-    """Both provisions' current texts in two columns, originals beneath the English."""
+    """Both provisions' current texts in two columns. Each text (English, and the original
+    beneath it) scrolls in a box of its own, so the original is in view beside the English,
+    and keeps its line and paragraph breaks."""
 
     def column(provision: Provision | None, title: str) -> str:
         if provision is None:
@@ -444,14 +516,14 @@ def side_by_side(source: Provision | None, target: Provision | None) -> str:
         original = ""
         if provision.text_original:
             original = format_html(
-                '<div lang="{}" class="original"><strong>{}</strong><p>{}</p></div>',
+                '<div lang="{}" class="original text-box"><strong>{}</strong>\n{}</div>',
                 provision.original_language,
                 provision.heading_original,
                 provision.text_original,
             )
         return format_html(
-            '<div class="side"><h4>{}: {} {}</h4><strong>{}</strong>'
-            '<p style="white-space:pre-wrap">{}</p>{}</div>',
+            '<div class="side"><h4>{}: {} {}</h4>'
+            '<div class="english text-box"><strong>{}</strong>\n{}</div>{}</div>',
             title,
             provision.instrument.short_title,
             provision.citation,
@@ -461,8 +533,5 @@ def side_by_side(source: Provision | None, target: Provision | None) -> str:
         )
 
     return format_html(
-        '<div class="side-by-side" style="display:grid;grid-template-columns:1fr 1fr;gap:16px;'
-        'max-height:28em;overflow:auto">{}{}</div>',
-        column(source, "Source"),
-        column(target, "Target"),
+        '<div class="side-by-side">{}{}</div>', column(source, "Source"), column(target, "Target")
     )

@@ -22,8 +22,7 @@ def validators(
     """A strong ETag over the request's path and query, who asks, and the data `parts`;
     Last-Modified is the latest of `stamps`."""
     last_modified = max((s for s in stamps if s is not None), default=None)
-    staff = bool(request.user and request.user.is_staff)
-    seed = repr([request.get_full_path(), staff, parts])
+    seed = repr([request.get_full_path(), sees_drafts(request), parts])
     return quote_etag(hashlib.sha256(seed.encode()).hexdigest()[:32]), last_modified
 
 

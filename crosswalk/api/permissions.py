@@ -15,9 +15,21 @@ def is_staff(request: Request) -> bool:
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
+DRAFTS_PERMISSION = "crosswalk.view_draft_mapping"
+
+
 def sees_drafts(request: Request) -> bool:
-    """Only staff sessions see unpublished mappings; key holders and the public see published."""
-    return is_staff(request)
+    """Unpublished mappings: only for users holding the permission (curators, reviewers and
+    superusers), not for every staff account; key holders and the public see published."""
+    user = request.user
+    return bool(user and user.is_authenticated and user.has_perm(DRAFTS_PERMISSION))
+
+
+class CanSeeDrafts(permissions.BasePermission):
+    """Curation tools (suggestions): the users who see drafts."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return sees_drafts(request)
 
 
 class CanReadAPI(permissions.BasePermission):

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText, Topic
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
 from crosswalk.status import status_of
 
 # Lean writing ---------------------------------------------------------------------------------
@@ -166,12 +166,6 @@ class JurisdictionSerializer(LeanWriteMixin, serializers.ModelSerializer):
         fields = ["code", "name"]
 
 
-class TopicSerializer(LeanWriteMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Topic
-        fields = ["slug", "name", "description"]
-
-
 class InstrumentSerializer(LeanWriteMixin, serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     type = serializers.CharField(source="instrument_type")
@@ -230,6 +224,7 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     texts = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField()
     referenced_by = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
 
     # The columns and annotations a row must hold (ProvisionQuerySet.as_rows).
     row_fields = (
@@ -238,6 +233,7 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
         "original_language", "translation_note", "footnotes", "parent_public_id", "position",
         "in_force_from", "in_force_until", "end_reason", "ended_by_public_id", "end_note",
         "applies_from", "applies_until", "application_dates", "application_note", "updated_at",
+        "procedural",
     )  # fmt: skip
 
     class Meta:
@@ -248,7 +244,7 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
             "translation_note", "footnotes", "parent", "position", "status", "in_force_from",
             "in_force_until", "end_reason", "ended_by", "end_note", "applies_from",
             "applies_until", "application_dates", "application_note", "updated_at", "texts",
-            "references", "referenced_by",
+            "references", "referenced_by", "topics", "procedural",
         ]  # fmt: skip
 
     @functools.cached_property
@@ -268,6 +264,12 @@ class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
         if not self.context.get("include_texts"):
             return None
         return ProvisionTextSerializer(row["texts"], many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_topics(self, row: dict[str, Any]) -> list[str] | None:
+        """Topic slugs: on details, and on lists with `?include=topics`; null otherwise."""
+        topics = row.get("topic_rows")
+        return None if topics is None else [topic.slug for topic in topics]
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
     def get_references(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -408,6 +410,10 @@ class CrosswalkMappingSerializer(LeanSerializer):
         choices=["stored", "inverse"],
         help_text="'inverse' when the mapping is stored target→source and read from this side.",
     )
+    status = serializers.ChoiceField(
+        choices=[Mapping.Status.PUBLISHED, Mapping.Status.DRAFT, Mapping.Status.IN_REVIEW],
+        help_text="Always 'published' except for readers allowed to see drafts.",
+    )
 
 
 class DerivedMappingSerializer(LeanSerializer):
@@ -478,6 +484,10 @@ class CoverageSerializer(LeanSerializer):
     as_of = serializers.DateField(allow_null=True, help_text="The day asked for, if any.")
     by_relationship = serializers.DictField(
         child=serializers.IntegerField(), help_text="Mappings per relationship, read source-side."
+    )
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Mappings per status: unpublished ones only for readers allowed to see drafts.",
     )
     mappings = serializers.IntegerField(help_text="Mappings between the two instruments.")
 

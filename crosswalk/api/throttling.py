@@ -8,10 +8,26 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from crosswalk.api.permissions import is_staff
+from crosswalk.cache import counter_lock
 from crosswalk.models import PartnerAPIKey
 
 
-class PartnerKeyThrottle(SimpleRateThrottle):
+class SharedRateThrottle(SimpleRateThrottle):
+    """DRF's sliding window, read and written under a lock shared by every worker: without it,
+    two workers reading the same history at once would each add their request to a copy and
+    one of the two would be lost, letting more than the rate through."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        with counter_lock(self.cache, key):
+            return super().allow_request(request, view)
+
+
+class PartnerKeyThrottle(SharedRateThrottle):
     scope = "partner"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
@@ -20,7 +36,7 @@ class PartnerKeyThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
 
 
-class PublicReadThrottle(SimpleRateThrottle):
+class PublicReadThrottle(SharedRateThrottle):
     scope = "public"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:

@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser as IsStaffUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +24,7 @@ from crosswalk.analysis import TooManyResults, coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, pair_stamp, validators
 from crosswalk.api.filters import strict_query
 from crosswalk.api.pagination import MappingCursorPagination
-from crosswalk.api.permissions import sees_drafts
+from crosswalk.api.permissions import CanSeeDrafts, sees_drafts
 from crosswalk.api.schema import ERRORS, key_parameter
 from crosswalk.api.serializers import (
     CoverageSerializer,
@@ -38,14 +37,13 @@ from crosswalk.api.serializers import (
     ProvisionSerializer,
     SuggestionQuerySerializer,
     SuggestionSerializer,
-    TopicSerializer,
 )
 from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter, ProvisionFilter
-from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, Topic
+from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision
 from crosswalk.querysets import prefetch_rows
 from crosswalk.suggestions import suggestions_for
 
-INCLUDES = {"texts", "references"}
+INCLUDES = {"texts", "references", "topics"}
 
 
 class ConditionalReadMixin:
@@ -151,27 +149,6 @@ class JurisdictionViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List topics", responses={200: TopicSerializer, **ERRORS}),
-    retrieve=extend_schema(
-        summary="One topic by slug",
-        parameters=[
-            OpenApiParameter(
-                "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The topic's slug."
-            )
-        ],
-        responses={200: TopicSerializer, **ERRORS},
-    ),
-)
-class TopicViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = TopicSerializer
-    queryset = Topic.objects.order_by("slug")
-    lookup_field = "slug"
-    lookup_value_regex = r"[a-z0-9_-]+"
-    filterset_class = PagingOnlyFilter
-    stamp_fields = ()
-
-
-@extend_schema_view(
     list=extend_schema(summary="List instruments", responses={200: InstrumentSerializer, **ERRORS}),
     retrieve=extend_schema(
         summary="One instrument by slug or id",
@@ -197,7 +174,8 @@ INCLUDE_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     description=(
         "Comma-separated: `texts` (every dated text), `references` (the links each provision's "
-        "text states or receives; always on details)."
+        "text states or receives; always on details), `topics` (the topic slugs each provision "
+        "is tagged with; always on details)."
     ),
 )
 # A provision's detail reads the day's text too (the list's other filters are not documented
@@ -255,6 +233,8 @@ class ProvisionViewSet(
             queryset = queryset.with_all_texts()
         if "references" in includes or self.action == "retrieve":
             queryset = queryset.with_references()
+        if "topics" in includes or self.action == "retrieve":
+            queryset = queryset.with_topic_slugs()
         return queryset
 
     # Lists and details read rows as dicts (ProvisionQuerySet.as_rows), their prefetches
@@ -294,18 +274,18 @@ class ProvisionViewSet(
         return context
 
     @extend_schema(
-        summary="Suggested targets for a provision (staff)",
+        summary="Suggested targets for a provision (curators and reviewers)",
         parameters=[SuggestionQuerySerializer, key_parameter("public id", "eu-ai-act:art_4")],
         responses={200: SuggestionSerializer(many=True), **ERRORS},
         description=(
-            "Staff only: the provisions of `target_instrument` most similar in text, best "
-            "first, as a plain array (not paged)."
+            "Curators and reviewers only (permission `view_draft_mapping`): the provisions of "
+            "`target_instrument` most similar in text, best first, as a plain array (not paged)."
         ),
     )
     @action(
         detail=True,
         methods=["get"],
-        permission_classes=[IsStaffUser],
+        permission_classes=[CanSeeDrafts],
         filterset_class=None,
         pagination_class=None,
     )
@@ -331,7 +311,8 @@ class ProvisionViewSet(
     ),
 )
 class MappingViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Mappings, read "source is <relationship> target". Published only, except for staff."""
+    """Mappings, read "source is <relationship> target". Published only, except for curators and
+    reviewers (permission `view_draft_mapping`)."""
 
     serializer_class = MappingSerializer
     filterset_class = MappingFilter

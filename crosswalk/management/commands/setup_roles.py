@@ -8,12 +8,14 @@ from django.core.management.base import BaseCommand
 READ_CORPUS = [
     "view_jurisdiction", "view_instrument", "view_provision", "view_provisiontext", "view_topic",
 ]  # fmt: skip
+READ_MAPPINGS = ["view_mapping", "view_draft_mapping"]
 ROLES = {
-    # Curators draft and submit; they cannot publish, and cannot delete anything.
-    "curator": [*READ_CORPUS, "view_mapping", "add_mapping", "change_mapping", "submit_mapping"],
+    # Curators draft and submit; they cannot publish, and delete nothing but their own drafts
+    # (the admin allows that without a delete permission).
+    "curator": [*READ_CORPUS, *READ_MAPPINGS, "add_mapping", "change_mapping", "submit_mapping"],
     # Reviewers publish, return, retire and confirm; they do not edit drafts or delete.
     "reviewer": [
-        *READ_CORPUS, "view_mapping", "publish_mapping", "return_mapping", "retire_mapping",
+        *READ_CORPUS, *READ_MAPPINGS, "publish_mapping", "return_mapping", "retire_mapping",
         "confirm_mapping",
     ],
 }  # fmt: skip

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crosswalk', '0006_corpus_links_and_text_changes'),
+        ('crosswalk', '0008_mapping_revisions_draft_permission_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
