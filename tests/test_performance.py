@@ -249,3 +249,9 @@ def test_a_slow_download_holds_a_thread_not_the_worker(live_gunicorn):
 
     assert asyncio.run(quick()) < 1.0
     assert not done.is_set()  # the download was still streaming meanwhile
+
+
+def test_japanese_search_finds_the_guidelines_transparency_principle(api):
+    body = api.get("/api/v1/provisions/", {"q": "透明性", "page_size": 5}).json()
+    top = [row["public_id"] for row in body["results"]]
+    assert "jp-ai-guidelines-for-business:part_2__sec_c__principle_6" in top
