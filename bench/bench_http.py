@@ -266,7 +266,7 @@ class Bench:
         total = Mapping.objects.published().count()
         # Throughput, interleaved with COPY.
         copies, https, sizes = [], [], set()
-        for _ in range(1 if self.quick else 2):
+        for _ in range(1 if self.quick else 3):
             seconds, size = self.copy_reference()
             copies.append(seconds)
             conn = Connection(port, self.headers)
@@ -281,12 +281,12 @@ class Bench:
             assert reply.status == 200
             https.append(reply.seconds)
             sizes |= {size, got}
-        copies.append(self.copy_reference()[0])
-        ratio = min(copies) / median(https)
+        ratio = median(copies) / median(https)
         rows.append(
-            f"| CSV export of {total:,} mappings ({max(sizes) / 1e6:.0f} MB), read at full speed | "
-            f"{median(https):.2f} s ({max(sizes) / median(https) / 1e6:.0f} MB/s) | `COPY` of the "
-            f"same SELECT to a null sink: {min(copies):.2f} s | **{ratio:.2f}×** | ≥ 0.9× |"
+            f"| CSV export of {total:,} mappings ({max(sizes) / 1e6:.0f} MB), read at full speed "
+            f"({len(https)} runs, medians) | {median(https):.2f} s "
+            f"({max(sizes) / median(https) / 1e6:.0f} MB/s) | `COPY` of the same SELECT to a null "
+            f"sink: {median(copies):.2f} s | **{ratio:.2f}×** | ≥ 0.9× |"
         )
         assert len(sizes) == 1, f"HTTP and COPY sizes differ: {sizes}"
         # First byte: the client reads the headers and the first chunk, then hangs up.

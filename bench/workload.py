@@ -32,7 +32,7 @@ def filler_words(rng: random.Random) -> tuple[list[str], list[str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT word, ndoc FROM ts_stat($$SELECT p.search_vector FROM crosswalk_provision p "
-            "TABLESAMPLE SYSTEM (10) JOIN crosswalk_instrument i ON i.id = p.instrument_id "
+            "TABLESAMPLE SYSTEM (10) REPEATABLE (14) JOIN crosswalk_instrument i ON i.id = p.instrument_id "
             f"WHERE i.slug LIKE '{SLUG_PREFIX}%'$$) WHERE length(word) > 4 ORDER BY ndoc DESC, word"
         )
         stats = cursor.fetchall()
