@@ -112,6 +112,7 @@ def main() -> None:
     errors = sum(t.errors for t in result["tallies"].values())
     lines.append(f"| **all** | | {total:,} | **{total / seconds:.1f} req/s** | | | | {errors} |")
     cut = [d for d in result["downloads"] if not d["complete"]]
+    cut_note = f" ({'; '.join(d['error'] for d in cut)})" if cut else ""
     body = f"""
 ## Mixed load with two slow exports
 
@@ -125,8 +126,7 @@ mappings at depth 2), against gunicorn as `docker/entrypoint.sh` runs it
 
 {chr(10).join(lines)}
 
-Slow exports: 2 downloads streaming at 1 MB/s throughout, {len(cut)} cut
-{"(" + "; ".join(d["error"] for d in cut) + ")" if cut else ""}.
+Slow exports: 2 downloads streaming at 1 MB/s throughout, {len(cut)} cut{cut_note}.
 """
     if options.no_write or options.quick:
         print(body)

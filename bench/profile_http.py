@@ -2,7 +2,8 @@
 loopback sends one kind of request (bounded in time), and the folded stacks are summed by
 function (self and total), printed as the two top-N tables.
 
-Usage: python bench/profile_http.py PATH [--seconds 10] [--clients 8] [--top 25]
+Usage: python bench/profile_http.py PATH [--seconds 10] [--clients 8] [--top 25] [--gil]
+       [--write NAME]   (the tables into BENCHMARKS.md, section profile-NAME)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from common import django_setup
+from common import django_setup, write_section
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 django_setup()
@@ -55,20 +56,21 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", default="/tmp/crosswalk-profile.txt")
     parser.add_argument("--gil", action="store_true", help="only the thread holding the GIL")
+    parser.add_argument("--write", metavar="NAME", help="section profile-NAME of BENCHMARKS.md")
     options = parser.parse_args()
     headers = {"Authorization": f"Api-Key {api_key()}"}
     with gunicorn(workers=1) as server:
         (worker,) = server.workers
         done = threading.Event()
+        rate = [""]
 
         def client() -> None:
             tally, took = asyncio.run(
                 load(server.port, lambda: options.path, clients=options.clients,
                      seconds=options.seconds + 2, headers=headers)
             )  # fmt: skip
-            print(
-                f"{len(tally.latencies) / took:.0f} req/s, {tally.errors} errors, statuses {tally.statuses}"
-            )
+            rate[0] = f"{len(tally.latencies) / took:.0f} req/s, {tally.errors} errors"
+            print(rate[0], f"statuses {tally.statuses}")
             done.set()
 
         thread = threading.Thread(target=client)
@@ -80,7 +82,24 @@ def main() -> None:
             check=True, capture_output=True,
         )  # fmt: skip
         thread.join()
-    print(fold(options.out, options.top))
+    table = fold(options.out, options.top)
+    print(table)
+    if options.write:
+        what = "the thread holding the GIL: CPU in Python" if options.gil else "every thread"
+        write_section(
+            f"profile-{options.write}",
+            f"""
+### Profile: `{options.path}`
+
+`bench/profile_http.py`: py-spy sampling one gunicorn worker ({what}) for
+{options.seconds:.0f} s while {options.clients} client(s) on loopback ask for this path
+({rate[0]}). Share of samples per function, own time first, then inclusive.
+
+```
+{table}
+```
+""",
+        )
 
 
 if __name__ == "__main__":
