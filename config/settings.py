@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
 }
 API_MAX_PAGE_SIZE = 500
 # Full-text search ranks at most this many matches (crosswalk.api.pagination.RankedPaginator).
-SEARCH_RANKED = env_int("SEARCH_RANKED", 1000, minimum=100)
+SEARCH_RANKED = env_int("SEARCH_RANKED", 500, minimum=100)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crosswalk API",

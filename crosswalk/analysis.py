@@ -301,8 +301,8 @@ def _through_one(
     sql = (
         f"WITH e (inst, near, far, rel, strength, against) AS ({inner}) "
         "SELECT f.near, f.rel, f.against, f.strength, f.far, b.near, b.rel, b.against, "
-        "b.strength FROM e f JOIN e b ON b.far = f.far WHERE f.inst = %s AND b.inst = %s "
-        "LIMIT %s"
+        "b.strength, m.public_id FROM e f JOIN e b ON b.far = f.far "
+        "JOIN crosswalk_provision m ON m.id = f.far WHERE f.inst = %s AND b.inst = %s LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, source.pk, target.pk, limit])
@@ -310,8 +310,10 @@ def _through_one(
     if len(rows) == limit:
         raise TooManyResults(max_results)
     inverse = INVERSE
+    public_ids: dict[int, str] = {}
     found: dict[tuple[int, int], tuple[tuple, str, int | None]] = {}
-    for start, r1, against1, w1, middle, end, r2, against2, w2 in rows:
+    for start, r1, against1, w1, middle, end, r2, against2, w2, middle_public_id in rows:
+        public_ids[middle] = middle_public_id
         if start not in source_ids or end not in target_ids:
             continue
         first = inverse[r1] if against1 else r1  # start -> middle
@@ -324,18 +326,22 @@ def _through_one(
         best = found.get((start, end))
         if best is None or key < best[0]:
             found[(start, end)] = (key, rel, weakest)
-    return _by_start(found, max_results)
+    return _by_start(found, max_results, public_ids)
 
 
 def _by_start(
-    found: dict[tuple[int, int], tuple[tuple, str, int | None]], max_results: int
+    found: dict[tuple[int, int], tuple[tuple, str, int | None]],
+    max_results: int,
+    public_ids: dict[int, str] | None = None,
 ) -> dict[int, list[tuple[int, str, int | None, list[str]]]]:
-    """Each source provision's derived mappings, by target key, with the path's public ids."""
+    """Each source provision's derived mappings, by target key, with the path's public ids
+    (`public_ids`, else read here)."""
     if len(found) > max_results:
         raise TooManyResults(max_results)
-    public_ids = Provision.objects.public_ids(
-        {m for (_, _, via), _, _ in found.values() for m in via}
-    )
+    if public_ids is None:
+        public_ids = Provision.objects.public_ids(
+            {m for (_, _, via), _, _ in found.values() for m in via}
+        )
     by_start: dict[int, list[tuple[int, str, int | None, list[str]]]] = defaultdict(list)
     for (start, end), ((_, _, via), rel, strength) in sorted(found.items()):
         by_start[start].append((end, rel, strength, [public_ids[m] for m in via]))

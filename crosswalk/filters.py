@@ -229,7 +229,7 @@ class ProvisionFilter(StrictFilterSet):
         help_text=(
             "Full-text search over heading and text, ranked (web-search syntax: quotes, "
             "`or`, `-`). Japanese and Korean text is matched by substring of the original. "
-            "When more than 1,000 provisions match (SEARCH_RANKED), the first 1,000 found are "
+            "When more than 500 provisions match (SEARCH_RANKED), the first 500 found are "
             "ranked and served, and `count` is an estimate of all matches, flagged by the "
             "response header `X-Count-Estimated: true`."
         ),
