@@ -94,19 +94,20 @@ def crosswalk_build(
     direct_count = sum(len(edges) for edges in by_start.values())
     if direct_count > max_results:
         raise TooManyResults(max_results)
-    derived_by_start = (
-        _derived(
-            source_ids,
-            set(targets),
-            mappings.published(),
-            max_depth,
-            source,
-            target,
-            max_results - direct_count,
-        )
-        if derived
-        else {}
-    )
+    derived_by_start = {}
+    if derived:
+        try:
+            derived_by_start = _derived(
+                source_ids,
+                set(targets),
+                mappings.published(),
+                max_depth,
+                source,
+                target,
+                max_results - direct_count,
+            )
+        except TooManyResults:
+            raise TooManyResults(max_results) from None  # the caller's limit, not what was left
     counts: Counter[str] = Counter()
     rows = []
     for pk, brief in sources:

@@ -87,6 +87,12 @@ def test_crosswalk_larger_than_max_results_is_a_400_naming_it(api):
             "(max_depth=2, as_of) or raise max_results (at most 100000)."
         ]
     }
+    direct = sum(whole["by_relationship"].values())
+    between = api.get(
+        "/api/v1/crosswalk/", {**params, "derived": "true", "max_results": direct + 1}
+    )
+    assert between.status_code == 400  # room for the direct mappings, not for the derived
+    assert f"more than {direct + 1} mappings" in between.json()["error"]["fields"]["max_results"][0]
     too_large = api.get("/api/v1/crosswalk/", {**params, "max_results": 100_001})
     assert too_large.status_code == 400
     assert "max_results" in too_large.json()["error"]["fields"]

@@ -78,7 +78,7 @@ class RankedPaginator(Paginator):
         cap = settings.SEARCH_RANKED
         bottom = (number - 1) * self.per_page
         candidates = self.object_list.order_by().values("pk")[: cap + 1]
-        with transaction.atomic(using=self.object_list.db):
+        with transaction.atomic(using=self.object_list.db, savepoint=False):
             # Found through the search indexes, never by reading the table in order: with a
             # LIMIT and a phrase whose matches PostgreSQL overestimates, it would scan every row
             # hoping to stop early (0.2 s at 100,000 provisions, against 0.03 s).

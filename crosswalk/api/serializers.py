@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.settings import ISO_8601, api_settings
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
@@ -57,8 +58,17 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
+def _iso_formats() -> bool:
+    return api_settings.DATE_FORMAT == ISO_8601 and api_settings.DATETIME_FORMAT == ISO_8601
+
+
 def _converter(field: serializers.Field) -> Callable[[Any], Any]:
-    if type(field) in CONVERTERS and getattr(field, "format", None) in (None, "iso-8601"):
+    # Dates and times: the fast path writes ISO 8601, as DRF does unless told otherwise.
+    if (
+        type(field) in CONVERTERS
+        and getattr(field, "format", ISO_8601) == ISO_8601
+        and (_iso_formats())
+    ):
         return CONVERTERS[type(field)]
     if isinstance(field, serializers.ChoiceField) and all(
         isinstance(key, str) for key in field.choice_strings_to_values
