@@ -20,3 +20,14 @@ limit_request_field_size = 16380
 # The application logs one JSON line per request (crosswalk.requests); no second access log.
 accesslog = None
 errorlog = "-"
+
+# --- Streaming (issue 14). Threads, so that an export streaming to a slow client holds one thread
+# of a worker, not the worker; with sync workers two slow downloads stalled every other request,
+# and `timeout` killed a worker mid-file (a truncated download that looked complete). For gthread
+# workers `timeout` is only the worker's heartbeat: no request is cut by it. What cuts a stream
+# instead is a client that takes more than CLIENT_TIMEOUT seconds to accept one chunk (256 KiB) or
+# to send its request: the connection is then closed without the chunked encoding's last chunk,
+# so the client knows its file is incomplete.
+worker_class = "config.gunicorn_worker.StreamingThreadWorker"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+keepalive = 5

@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
 }
 API_MAX_PAGE_SIZE = 500
+# Full-text search ranks at most this many matches (crosswalk.api.pagination.RankedPaginator).
+SEARCH_RANKED = env_int("SEARCH_RANKED", 500, minimum=100)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crosswalk API",

@@ -7,13 +7,17 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from crosswalk.status import status_sql
 
 BOM = "\ufeff".encode()
 CHUNK = 256 * 1024
+# Mappings stream in ranges of ids, each ten times the one before: one COPY of a million rows
+# sends nothing until PostgreSQL has joined and sorted them all (seconds), while a first range
+# of a thousand is joined and sorted in milliseconds; the large ranges keep COPY's pace.
+FIRST_RANGE = 1_000
 
 # A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -104,11 +108,19 @@ def _ids_subquery(queryset: QuerySet) -> tuple[str, dict[str, Any]]:
     return rebuilt, names
 
 
-def mapping_export_sql(queryset: QuerySet) -> tuple[str, dict[str, Any]]:
+def mapping_export_sql(
+    queryset: QuerySet, *, after: int | None = None, upto: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The export's SELECT; `after` < id <= `upto` (either optional) limits it to a range."""
     ids, params = _ids_subquery(queryset)
-    sql = (
-        f"SELECT\n  {_select(MAPPING_COLUMNS)}\n{MAPPING_FROM}WHERE m.id IN ({ids})\nORDER BY m.id"
-    )
+    where = f"m.id IN ({ids})"
+    if after is not None:
+        where += " AND m.id > %(after)s"
+        params["after"] = after
+    if upto is not None:
+        where += " AND m.id <= %(upto)s"
+        params["upto"] = upto
+    sql = f"SELECT\n  {_select(MAPPING_COLUMNS)}\n{MAPPING_FROM}WHERE {where}\nORDER BY m.id"
     return sql, params
 
 
@@ -135,11 +147,44 @@ def provision_export_sql(
     return sql, params
 
 
-def copy_csv(sql: str, params: dict[str, Any], *, bom: bool = False) -> Iterator[bytes]:
+def copy_mappings_csv(queryset: QuerySet, *, bom: bool = False) -> Iterator[bytes]:
+    """The mappings of `queryset` as `copy_csv(*mapping_export_sql(queryset))` writes them, in id
+    order, but one COPY per range of ids (a thousand rows, then ten times more each time), all
+    in one REPEATABLE READ transaction, so the ranges read one snapshot and the first bytes
+    leave at once."""
+    if bom:
+        yield BOM
+    ids = queryset.order_by("pk").values_list("pk", flat=True)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # inside a caller's transaction, its snapshot rules
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        after, size, header = 0, FIRST_RANGE, True
+        while True:
+            last = list(ids.filter(pk__gt=after)[size - 1 : size])
+            upto = last[0] if last else None
+            batch = (
+                queryset.filter(pk__gt=after)
+                if upto is None
+                else queryset.filter(pk__gt=after, pk__lte=upto)
+            )
+            yield from copy_csv(*mapping_export_sql(batch, after=after, upto=upto), header=header)
+            if upto is None:
+                return
+            after, size, header = upto, size * 10, False
+
+
+def copy_csv(
+    sql: str, params: dict[str, Any], *, bom: bool = False, header: bool = True
+) -> Iterator[bytes]:
     """Stream `sql` as CSV (header row, RFC 4180 quoting, UTF-8) in chunks of about 256 KiB."""
     if bom:
         yield BOM
-    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+    statement = (
+        f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER {'true' if header else 'false'}, "
+        "ENCODING 'UTF8')"
+    )
     # Django's cursor wrapper hides psycopg's copy(); the raw cursor shares its connection.
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         buffer = bytearray()

@@ -4,6 +4,7 @@ with a message naming the parameter (Django's ValidationError, so no caller need
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from typing import Any
@@ -12,6 +13,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from django_filters.fields import IsoDateTimeField
 
 from crosswalk.models import Gap, Instrument, Jurisdiction, Mapping, MappingSet, Provision, Topic
@@ -110,6 +112,38 @@ class StrictFilterSet(django_filters.FilterSet):
     paging: tuple[str, ...] = PAGE_PAGING
     extra_allowed: tuple[str, ...] = ()
 
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
+        # As django-filter's, but a shallow copy of each filter instead of a deep copy of them
+        # all (with their querysets and choices) on every request: a filter is configuration
+        # plus the `model` and `parent` set here, and the form's fields are copied by the form.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                filter_.method = filter_.method  # binds the method filter to this copy
+
+    def get_form_class(self) -> type[forms.Form]:
+        # One form class per filter set class, not one per request.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def qs(self) -> QuerySet:
         self.check_parameters()
@@ -194,7 +228,10 @@ class ProvisionFilter(StrictFilterSet):
         max_length=200,
         help_text=(
             "Full-text search over heading and text, ranked (web-search syntax: quotes, "
-            "`or`, `-`). Japanese and Korean text is matched by substring of the original."
+            "`or`, `-`). Japanese and Korean text is matched by substring of the original. "
+            "When more than 500 provisions match (SEARCH_RANKED), the first 500 found are "
+            "ranked and served, and `count` is an estimate of all matches, flagged by the "
+            "response header `X-Count-Estimated: true`."
         ),
     )
     implements = KeyFilter(
@@ -252,6 +289,14 @@ class ProvisionFilter(StrictFilterSet):
         """The day of `as_of` or `in_force_on`: rows show that day's text and status."""
         data = self.form.cleaned_data
         return data.get("as_of") or data.get("in_force_on")
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("instrument") and not data.get("ordering") and not data.get("q"):
+            # One instrument: document order is position alone (no join to sort by slug).
+            queryset = queryset.order_by("position")
+        return queryset
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.with_status(value, on=self.day)

@@ -277,6 +277,30 @@ class Provision(models.Model):
                 fields=["citation"], name="provision_citation_trgm", opclasses=["gin_trgm_ops"]
             ),
             GinIndex(fields=["heading"], name="provision_heading_trgm", opclasses=["gin_trgm_ops"]),
+            # Japanese and Korean search is by substring of the originals (querysets.search):
+            # trigram indexes over the rows that have one.
+            GinIndex(
+                fields=["text_original"],
+                name="provision_text_original_trgm",
+                opclasses=["gin_trgm_ops"],
+                condition=~Q(text_original=""),
+            ),
+            GinIndex(
+                fields=["heading_original"],
+                name="provision_heading_orig_trgm",
+                opclasses=["gin_trgm_ops"],
+                condition=~Q(heading_original=""),
+            ),
+            # A term too short for a trigram (two characters) reads the rows with an original
+            # text through these instead of the whole table.
+            models.Index(
+                fields=["id"], name="provision_has_text_original", condition=~Q(text_original="")
+            ),
+            models.Index(
+                fields=["id"],
+                name="provision_has_heading_orig",
+                condition=~Q(heading_original=""),
+            ),
             models.Index(fields=["instrument", "kind"], name="provision_instrument_kind"),
             models.Index(fields=["updated_at"], name="provision_updated_at"),
         ]
@@ -619,6 +643,19 @@ class Mapping(models.Model):
         indexes = [
             models.Index(fields=["source_instrument", "target_instrument", "status"]),
             models.Index(fields=["updated_at"], name="mapping_updated_at"),
+            # Derived crosswalks read every mapping leaving either instrument (tens of thousands
+            # at a million mappings): from these alone, without the table (index-only scans).
+            *(
+                models.Index(
+                    fields=[side],
+                    name=f"mapping_{side[:6]}_edges",
+                    include=[other, "status", "source", "target", "relationship", "strength"],
+                )
+                for side, other in (
+                    ("source_instrument", "target_instrument"),
+                    ("target_instrument", "source_instrument"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:

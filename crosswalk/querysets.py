@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -19,9 +20,11 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length, Replace, Sqrt
 from django.utils import timezone
 
@@ -88,10 +91,11 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
                 default=Value(0.0),
                 output_field=FloatField(),
             )
+            # `<> ''` says nothing new but lets PostgreSQL use the partial trigram indexes.
             return (
                 self.filter(
-                    Q(text_original__contains=text)
-                    | Q(heading_original__contains=text)
+                    (~Q(text_original="") & Q(text_original__contains=text))
+                    | (~Q(heading_original="") & Q(heading_original__contains=text))
                     | Q(search_vector=query)
                 )
                 .annotate(rank=heading_hit + density)
@@ -135,7 +139,8 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
 
     def public_ids(self, pks: Iterable[int]) -> dict[int, str]:
         """Key -> public id of the provisions `pks`, in one query (evaluates)."""
-        return dict(self.filter(pk__in=list(pks)).values_list("pk", "public_id"))
+        keys = RawSQL("id = ANY(%s::bigint[])", [list(pks)], output_field=BooleanField())
+        return dict(self.filter(keys).order_by().values_list("pk", "public_id"))
 
     def with_text_on(self, day: datetime.date) -> ProvisionQuerySet:
         """Prefetch the dated text valid on `day` into `.texts_on_day` (a list of 0 or 1)."""
@@ -178,6 +183,12 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
     def with_all_texts(self) -> ProvisionQuerySet:
         return self.prefetch_related("texts")
 
+    def as_rows(self, fields: Iterable[str]) -> tuple[ProvisionQuerySet, tuple[Any, ...]]:
+        """The same query reading dicts of `fields` (a page of provisions builds several times
+        faster than model instances), and the prefetch lookups it had, for `prefetch_rows`."""
+        lookups = self._prefetch_related_lookups
+        return self.prefetch_related(None).values(*fields), lookups
+
     def mapped_by(self, mappings: models.QuerySet) -> ProvisionQuerySet:
         """Provisions at either end of a covering mapping among `mappings` (relations.covers)."""
         return self.filter(self._touched_by(mappings))
@@ -192,16 +203,56 @@ class ProvisionQuerySet(ChangeStampMixin, models.QuerySet):
         return Q(pk__in=covering.values("source_id")) | Q(pk__in=covering.values("target_id"))
 
     def for_api_list(self) -> ProvisionQuerySet:
-        """Only what the API shows: related public ids as columns, no search vector."""
+        """Only what the API shows: related public ids as columns, no search vector.
+
+        The related values are scalar subqueries, not joins, so that a query keeping only the
+        filters (a count, the search's candidates) reads the provision table alone."""
+        from crosswalk.models import Instrument, Provision
+
+        def public_id(field: str) -> Subquery:
+            keyed = Provision.objects.filter(pk=OuterRef(field)).order_by()
+            return Subquery(keyed.values("public_id")[:1])
+
+        slug = Instrument.objects.filter(pk=OuterRef("instrument_id")).order_by().values("slug")
         return (
             self.defer("search_vector", "extra")
             .annotate(
-                instrument_slug=F("instrument__slug"),
-                parent_public_id=F("parent__public_id"),
-                ended_by_public_id=F("ended_by__public_id"),
+                instrument_slug=Subquery(slug[:1]),
+                parent_public_id=public_id("parent_id"),
+                ended_by_public_id=public_id("ended_by_id"),
             )
             .order_by("instrument__slug", "position")
         )
+
+
+def prefetch_rows(rows: list[dict[str, Any]], lookups: Iterable[Any]) -> list[dict[str, Any]]:
+    """What `prefetch_related(*lookups)` attaches to provisions, attached to provision rows read
+    with `values()` (dicts): each row gets the related objects under the lookup's name (or its
+    `to_attr`), one query per lookup, in the lookup queryset's order."""
+    from crosswalk.models import Provision
+
+    ids = [row["id"] for row in rows]
+    for lookup in lookups:
+        prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
+        relation = Provision._meta.get_field(prefetch.prefetch_through)
+        queryset = prefetch.queryset
+        if queryset is None:
+            queryset = relation.related_model._default_manager.all()
+        if relation.many_to_many:  # e.g. topics: one row per (topic, provision) pair
+            path = relation.related_query_name()
+            queryset = queryset.filter(**{f"{path}__in": ids}).annotate(_provision=F(path))
+            key = "_provision"
+        else:  # a reverse foreign key: the related model's column pointing at the provision
+            key = relation.field.attname
+            queryset = queryset.filter(**{f"{key}__in": ids})
+        grouped: dict[int, list[Any]] = {}
+        if ids:
+            for obj in queryset:
+                grouped.setdefault(getattr(obj, key), []).append(obj)
+        name = prefetch.to_attr or prefetch.prefetch_through
+        for row in rows:
+            row[name] = grouped.get(row["id"], [])
+    return rows
 
 
 class MappingQuerySet(ChangeStampMixin, models.QuerySet):
@@ -234,6 +285,21 @@ class MappingQuerySet(ChangeStampMixin, models.QuerySet):
             Q(source_instrument_id=first_id, target_instrument_id=second_id)
             | Q(source_instrument_id=second_id, target_instrument_id=first_id)
         )
+
+    def linking(self, first: list[int], second: list[int]) -> MappingQuerySet:
+        """Mappings with one end among the provisions `first` and the other among `second`
+        (keys; each list is one array parameter, however long)."""
+        first_second = RawSQL(
+            "(source_id = ANY(%s::bigint[]) AND target_id = ANY(%s::bigint[]))",
+            [first, second],
+            output_field=BooleanField(),
+        )
+        second_first = RawSQL(
+            "(source_id = ANY(%s::bigint[]) AND target_id = ANY(%s::bigint[]))",
+            [second, first],
+            output_field=BooleanField(),
+        )
+        return self.filter(Q(first_second) | Q(second_first))
 
     def with_topic(self, topic: Any) -> MappingQuerySet:
         """Mappings with a provision on `topic` (a row or its id) on either side; a top-level

@@ -57,10 +57,12 @@ def _holds(rule: Rule, value: datetime.date | None, day: datetime.date) -> bool:
 
 
 def status_of(row: Any, day: datetime.date) -> str:
-    """The status on `day` of anything with the provision's date fields and `end_reason`."""
+    """The status on `day` of anything with the provision's date fields and `end_reason`
+    (attributes, or keys of a dict row)."""
+    get = row.get if isinstance(row, dict) else row.__getattribute__
     for rule in RULES:
-        if _holds(rule, getattr(row, rule.field), day):
-            return rule.status or row.end_reason or DEFAULT_END
+        if _holds(rule, get(rule.field), day):
+            return rule.status or get("end_reason") or DEFAULT_END
     return IN_FORCE
 
 

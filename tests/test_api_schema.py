@@ -57,7 +57,10 @@ def test_every_operation_has_a_summary_and_every_parameter_a_description(schema)
 @pytest.mark.parametrize(
     ("path", "names"),
     [
-        ("/api/v1/crosswalk/", {"source", "target", "as_of", "derived", "max_depth"}),
+        (
+            "/api/v1/crosswalk/",
+            {"source", "target", "as_of", "derived", "max_depth", "max_results"},
+        ),
         ("/api/v1/coverage/", {"source", "target", "as_of"}),
         ("/api/v1/exports/mappings.oscal.json", {"source", "target", "as_of", "mapping_set"}),
         ("/api/v1/exports/coverage.csv", {"source", "target", "as_of"}),

@@ -13,6 +13,7 @@ import uuid
 import psycopg
 import pytest
 import redis
+import requests
 
 from bench.live import (
     PrivatePostgres,
@@ -45,9 +46,14 @@ def log_path(tmp_path):
 
 
 def served_by_every_worker(server, probe: Probe, workers: int) -> None:
-    """Send API reads until each worker has answered one (and so holds a database connection)."""
+    """Send API reads until each worker has answered one (and so holds a database connection).
+    Each on a new connection: a kept-alive one stays with the worker (thread) that accepted it."""
     for _ in range(60):
-        probe.api_list()
+        requests.get(
+            server.base + "/api/v1/jurisdictions/",
+            headers={"Authorization": probe.api.headers["Authorization"], "Connection": "close"},
+            timeout=15,
+        )
         if len({entry["pid"] for entry in server.request_log()}) >= workers:
             return
     raise AssertionError("the requests did not reach every worker")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpResponseBase, StreamingHttpResponse
@@ -22,7 +23,7 @@ from crosswalk.api.permissions import sees_drafts
 from crosswalk.api.renderers import ORJSONRenderer
 from crosswalk.api.schema import ERRORS
 from crosswalk.api.serializers import ErrorSerializer, PairQuerySerializer
-from crosswalk.exports import copy_csv, mapping_export_sql, provision_export_sql
+from crosswalk.exports import copy_csv, copy_mappings_csv, provision_export_sql
 from crosswalk.filters import MappingExportFilter, ProvisionExportFilter
 from crosswalk.models import Gap, Mapping, MappingSet, Provision
 from crosswalk.oscal import oscal_mapping_collection
@@ -78,12 +79,11 @@ def _filename(kind: str, request: Request) -> str:
     return f"crosswalk-{kind}{'-' + scope if scope else ''}-{stamp}.csv"[:180]
 
 
-def _csv_response(
-    request: Request, kind: str, sql: str, params: dict[str, Any], *, bom: bool
-) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        copy_csv(sql, params, bom=bom), content_type="text/csv; charset=utf-8"
-    )
+def _csv_response(request: Request, kind: str, chunks: Iterator[bytes]) -> StreamingHttpResponse:
+    # No Content-Length: HTTP/1.1 clients get chunked transfer encoding, whose last (empty)
+    # chunk is only sent once the file is complete. A failure part-way (database error, client
+    # timeout) closes the connection without it, so a client can always tell a partial file.
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(kind, request)}"'
     return response
 
@@ -113,14 +113,13 @@ class ProvisionExportView(GenericAPIView):
         queryset = self.filter_queryset(self.get_queryset())
         count, last = queryset.change_stamp()
         etag, last_modified = validators(request, [count, last], [last])
-        sql, sql_params = provision_export_sql(
-            queryset, day=self.filterset.day, today=timezone.localdate()
-        )
+        day = self.filterset.day if self.filterset is not None else None
+        sql, sql_params = provision_export_sql(queryset, day=day, today=timezone.localdate())
         return conditional(
             request,
             etag,
             last_modified,
-            lambda: _csv_response(request, "provisions", sql, sql_params, bom=bom),
+            lambda: _csv_response(request, "provisions", copy_csv(sql, sql_params, bom=bom)),
         )
 
 
@@ -155,12 +154,11 @@ class MappingExportView(GenericAPIView):
         # where joining both provisions of a million mappings would cost most of a second.
         _, provisions = Provision.objects.change_stamp()
         etag, last_modified = validators(request, [count, last, provisions], [last, provisions])
-        sql, sql_params = mapping_export_sql(queryset)
         return conditional(
             request,
             etag,
             last_modified,
-            lambda: _csv_response(request, "mappings", sql, sql_params, bom=bom),
+            lambda: _csv_response(request, "mappings", copy_mappings_csv(queryset, bom=bom)),
         )
 
 

@@ -15,7 +15,14 @@ from crosswalk.filters import StrictFilterSet, reject_bad_values
 
 class FilterBackend(DjangoFilterBackend):
     """Keeps the filter set on the view (`view.filterset`), so the view reads what the filters
-    parsed (the day of `as_of`) instead of parsing it again."""
+    parsed (the day of `as_of`) instead of parsing it again. A request without query parameters
+    builds none: there is nothing to check or filter (`view.filterset` is then None)."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        if not request.query_params:
+            view.filterset = None
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> StrictFilterSet:
         filterset = super().get_filterset(request, queryset, view)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from math import ceil
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections, transaction
 from django.db.models import Count, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,6 +20,10 @@ class LinkHeaderMixin:
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
+        if getattr(getattr(self, "page", None), "paginator", None) is not None and getattr(
+            self.page.paginator, "count_estimated", False
+        ):
+            response["X-Count-Estimated"] = "true"
         links = {"next": self.get_next_link(), "prev": self.get_previous_link()}
         header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
         if header:
@@ -55,22 +62,50 @@ class DocumentedBoundsMixin:
 
 
 class RankedPaginator(Paginator):
-    """For ranked search results: one narrow query ranks and counts every match
-    (COUNT(*) OVER ()), a second fetches the page's rows by key."""
+    """Ranked search results. One query ranks the matches (all of them when there are at most
+    SEARCH_RANKED, else the first SEARCH_RANKED found under every filter) and counts them
+    (COUNT(*) OVER ()); a second fetches the page's rows by key.
+
+    A common word matches most of the table, and ranking every match cost a third of a second
+    at 100,000 provisions: beyond SEARCH_RANKED matches only that many are ranked and served,
+    and `count` is PostgreSQL's estimate of all matches (an extra EXPLAIN, no scan), flagged by
+    the `X-Count-Estimated: true` header."""
+
+    count_estimated = False
 
     def page(self, number: Any) -> Page:
         number = int(number)
+        cap = settings.SEARCH_RANKED
         bottom = (number - 1) * self.per_page
-        ranked = list(
-            self.object_list.annotate(match_total=Window(Count("pk"))).values_list(
-                "pk", "match_total"
-            )[bottom : bottom + self.per_page]
-        )
+        candidates = self.object_list.order_by().values("pk")[: cap + 1]
+        with transaction.atomic(using=self.object_list.db, savepoint=False):
+            # Found through the search indexes, never by reading the table in order: with a
+            # LIMIT and a phrase whose matches PostgreSQL overestimates, it would scan every row
+            # hoping to stop early (0.2 s at 100,000 provisions, against 0.03 s).
+            with connections[self.object_list.db].cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            ranked = list(
+                self.object_list.filter(pk__in=candidates)
+                .annotate(match_total=Window(Count("pk")))
+                .values_list("pk", "match_total")[bottom : min(bottom + self.per_page, cap)]
+            )
         if not ranked and number > 1:
             raise EmptyPage("That page contains no results")
-        self.__dict__["count"] = ranked[0][1] if ranked else 0  # fills the cached_property
-        by_pk = {row.pk: row for row in self.object_list.filter(pk__in=[pk for pk, _ in ranked])}
+        found = ranked[0][1] if ranked else 0
+        if found > cap:
+            self.count_estimated = True
+            found = max(self._estimate(), found)
+            self.__dict__["num_pages"] = ceil(cap / self.per_page)
+        self.__dict__["count"] = found  # fills the cached_property
+        by_pk = {
+            row["id"] if isinstance(row, dict) else row.pk: row
+            for row in self.object_list.filter(pk__in=[pk for pk, _ in ranked])
+        }
         return self._get_page([by_pk[pk] for pk, _ in ranked], number, self)
+
+    def _estimate(self) -> int:
+        plan = json.loads(self.object_list.order_by().values("pk").explain(format="json"))
+        return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class PageNumberPagination(DocumentedBoundsMixin, LinkHeaderMixin, pagination.PageNumberPagination):

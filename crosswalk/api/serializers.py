@@ -4,24 +4,179 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.settings import ISO_8601, api_settings
 
 from crosswalk.filters import DATE_MESSAGE, iso_date, unknown_key_message
 from crosswalk.models import Instrument, Jurisdiction, Mapping, Provision, ProvisionText
+from crosswalk.status import status_of
+
+# Lean writing ---------------------------------------------------------------------------------
+# DRF writes a row field by field (get_attribute, SkipField checks, to_representation, a ReturnDict
+# copy), which costs more than the query behind a page of a hundred rows. The serializers below
+# declare their fields as DRF fields, so the OpenAPI schema and the output are read from one
+# place, but write each row through a plan compiled once per class: per field, its source path
+# and a converter giving exactly what the field's own to_representation gives.
 
 
-class JurisdictionSerializer(serializers.ModelSerializer):
+def _iso_datetime(value: datetime.datetime) -> str:
+    # DRF's DateTimeField: in the current time zone, ISO 8601, UTC as "Z". Nothing here
+    # activates a time zone, so the current one is settings.TIME_ZONE (a cached look-up, where
+    # get_current_timezone() reads a context-local on every value).
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.get_default_timezone())
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _iso_date(value: Any) -> Any:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    serializers.CharField: str,
+    serializers.SlugField: str,
+    serializers.URLField: str,
+    serializers.EmailField: str,
+    serializers.IntegerField: int,
+    serializers.FloatField: float,
+    serializers.DateField: _iso_date,
+    serializers.DateTimeField: _iso_datetime,
+    serializers.BooleanField: bool,
+    serializers.ReadOnlyField: _same,
+}
+
+
+def _iso_formats() -> bool:
+    return api_settings.DATE_FORMAT == ISO_8601 and api_settings.DATETIME_FORMAT == ISO_8601
+
+
+def _converter(field: serializers.Field) -> Callable[[Any], Any]:
+    # Dates and times: the fast path writes ISO 8601, as DRF does unless told otherwise.
+    if (
+        type(field) in CONVERTERS
+        and getattr(field, "format", ISO_8601) == ISO_8601
+        and (_iso_formats())
+    ):
+        return CONVERTERS[type(field)]
+    if isinstance(field, serializers.ChoiceField) and all(
+        isinstance(key, str) for key in field.choice_strings_to_values
+    ):
+        return _same  # string choices are written as stored
+    if type(field) is serializers.JSONField and not field.binary:
+        return _same
+    return field.to_representation  # anything else: the field itself, exactly
+
+
+def _getter(path: list[str], by_key: bool) -> Callable[[Any], Any]:
+    # C getters: a missing attribute or key, or None half-way along a dotted path, raises
+    # AttributeError / KeyError / TypeError, which DRF answers with the field's default.
+    if not by_key:
+        return operator.attrgetter(".".join(path))
+    if len(path) == 1:
+        return operator.itemgetter(path[0])
+
+    def get(instance: Any) -> Any:
+        for name in path:
+            instance = instance[name]
+        return instance
+
+    return get
+
+
+MISSING = (AttributeError, KeyError, TypeError)
+METHOD, VALUE, MANY, ONE = range(4)
+Step = tuple[str, int, Any, Any, serializers.Field]
+
+
+@functools.cache
+def _model_plan(serializer_class: type, by_key: bool) -> tuple[Step, ...]:
+    """(name, kind, getter or method name, converter or nested class, field) per field."""
+    plan: list[Step] = []
+    for name, field in serializer_class().fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.SerializerMethodField):
+            plan.append((name, METHOD, field.method_name, None, field))
+            continue
+        getter = _getter(field.source_attrs, by_key)
+        if isinstance(field, serializers.ListSerializer):
+            child = type(field.child)
+            assert issubclass(child, LeanWriteMixin), f"{serializer_class.__name__}.{name}"
+            plan.append((name, MANY, getter, child, field))
+        elif isinstance(field, serializers.BaseSerializer):
+            assert isinstance(field, LeanWriteMixin), f"{serializer_class.__name__}.{name}"
+            plan.append((name, ONE, getter, type(field), field))
+        else:
+            plan.append((name, VALUE, getter, _converter(field), field))
+    return tuple(plan)
+
+
+def lean_write(serializer: Any, instance: Any) -> dict[str, Any]:
+    """What DRF's `serializer.to_representation(instance)` gives, through the class's plan."""
+    out: dict[str, Any] = {}
+    for name, kind, get, convert, field in _model_plan(type(serializer), type(instance) is dict):
+        if kind == METHOD:
+            out[name] = getattr(serializer, get)(instance)
+            continue
+        try:
+            value = get(instance)
+        except MISSING:
+            if field.default is not empty:
+                value = field.get_default()
+            elif field.allow_null:
+                value = None
+            elif not field.required:
+                continue
+            else:
+                raise
+        if value is None:
+            out[name] = None
+        elif kind == VALUE:
+            out[name] = convert(value)
+        elif kind == MANY:
+            child = _nested(convert)
+            if hasattr(value, "all"):
+                value = value.all()
+            out[name] = [lean_write(child, item) for item in value]
+        else:
+            out[name] = lean_write(_nested(convert), value)
+    return out
+
+
+@functools.cache
+def _nested(serializer_class: type) -> Any:
+    # One context-free instance serves every row: nested serializers have no method fields.
+    for by_key in (False, True):
+        assert all(step[1] != METHOD for step in _model_plan(serializer_class, by_key))
+    return serializer_class()
+
+
+class LeanWriteMixin:
+    """Write rows through the class's compiled plan instead of DRF's per-field machinery."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return lean_write(self, instance)
+
+
+class JurisdictionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name"]
 
 
-class InstrumentSerializer(serializers.ModelSerializer):
+class InstrumentSerializer(LeanWriteMixin, serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     type = serializers.CharField(source="instrument_type")
     revoked_by = serializers.CharField(source="revoked_by.public_id", default=None, allow_null=True)
@@ -37,12 +192,12 @@ class InstrumentSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class FootnoteSerializer(serializers.Serializer):
+class FootnoteSerializer(LeanWriteMixin, serializers.Serializer):
     number = serializers.CharField()
     text = serializers.CharField(allow_null=True, help_text="Null where the source has no text.")
 
 
-class ProvisionTextSerializer(serializers.ModelSerializer):
+class ProvisionTextSerializer(LeanWriteMixin, serializers.ModelSerializer):
     footnotes = FootnoteSerializer(many=True)
 
     class Meta:
@@ -53,7 +208,7 @@ class ProvisionTextSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ReferenceSerializer(serializers.Serializer):
+class ReferenceSerializer(LeanWriteMixin, serializers.Serializer):
     """A legal link stated by the source's text, with the dates of the text that states it."""
 
     type = serializers.CharField()
@@ -65,7 +220,7 @@ class ReferenceSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ProvisionSerializer(serializers.ModelSerializer):
+class ProvisionSerializer(LeanWriteMixin, serializers.ModelSerializer):
     """A provision with its latest text, or with the text of the requested day."""
 
     instrument = serializers.CharField(source="instrument_slug")
@@ -81,6 +236,16 @@ class ProvisionSerializer(serializers.ModelSerializer):
     referenced_by = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
 
+    # The columns and annotations a row must hold (ProvisionQuerySet.as_rows).
+    row_fields = (
+        "id", "public_id", "instrument_slug", "citation", "eid", "kind", "label",
+        "label_original", "heading", "text", "heading_original", "text_original",
+        "original_language", "translation_note", "footnotes", "parent_public_id", "position",
+        "in_force_from", "in_force_until", "end_reason", "ended_by_public_id", "end_note",
+        "applies_from", "applies_until", "application_dates", "application_note", "updated_at",
+        "procedural",
+    )  # fmt: skip
+
     class Meta:
         model = Provision
         fields = [
@@ -92,38 +257,46 @@ class ProvisionSerializer(serializers.ModelSerializer):
             "references", "referenced_by", "topics", "procedural",
         ]  # fmt: skip
 
-    def get_status(self, obj: Provision) -> str:
-        return obj.status_on(self.context.get("status_day") or timezone.localdate())
+    @functools.cached_property
+    def status_day(self) -> datetime.date:
+        """The day of `as_of` / `in_force_on`, else today: once per response, not per row."""
+        return self.context.get("status_day") or timezone.localdate()
+
+    # Rows are dicts (ProvisionQuerySet.as_rows: the provision's columns, the annotations of
+    # for_api_list, and what prefetch_rows attached), not model instances.
+
+    def get_status(self, row: dict[str, Any]) -> str:
+        return status_of(row, self.status_day)
 
     @extend_schema_field(ProvisionTextSerializer(many=True, allow_null=True))
-    def get_texts(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_texts(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Every dated text, oldest first, with `?include=texts`; null otherwise."""
         if not self.context.get("include_texts"):
             return None
-        return ProvisionTextSerializer(obj.texts.all(), many=True).data
+        return ProvisionTextSerializer(row["texts"], many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
-    def get_topics(self, obj: Provision) -> list[str] | None:
+    def get_topics(self, row: dict[str, Any]) -> list[str] | None:
         """Topic slugs: on details, and on lists with `?include=topics`; null otherwise."""
-        rows = getattr(obj, "topic_rows", None)
-        return None if rows is None else [topic.slug for topic in rows]
+        topics = row.get("topic_rows")
+        return None if topics is None else [topic.slug for topic in topics]
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
-    def get_references(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_references(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Links this provision's text states (implements, revokes, reproduces): on details,
         and on lists with `?include=references`; null otherwise."""
-        rows = getattr(obj, "outgoing_references", None)
-        return None if rows is None else ReferenceSerializer(rows, many=True).data
+        links = row.get("outgoing_references")
+        return None if links is None else ReferenceSerializer(links, many=True).data
 
     @extend_schema_field(ReferenceSerializer(many=True, allow_null=True))
-    def get_referenced_by(self, obj: Provision) -> list[dict[str, Any]] | None:
+    def get_referenced_by(self, row: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Links other provisions' texts state to this one, like `references`."""
-        rows = getattr(obj, "incoming_references", None)
-        return None if rows is None else ReferenceSerializer(rows, many=True).data
+        links = row.get("incoming_references")
+        return None if links is None else ReferenceSerializer(links, many=True).data
 
-    def to_representation(self, obj: Provision) -> dict[str, Any]:
-        data = super().to_representation(obj)
-        day_texts = getattr(obj, "texts_on_day", None)
+    def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:
+        data = super().to_representation(row)
+        day_texts = row.get("texts_on_day")
         if day_texts:
             for key in (
                 "heading", "text", "heading_original", "text_original", "original_language",
@@ -136,7 +309,7 @@ class ProvisionSerializer(serializers.ModelSerializer):
         return data
 
 
-class ProvisionBriefSerializer(serializers.ModelSerializer):
+class ProvisionBriefSerializer(LeanWriteMixin, serializers.ModelSerializer):
     instrument = serializers.CharField(source="instrument.slug")
 
     class Meta:
@@ -144,7 +317,7 @@ class ProvisionBriefSerializer(serializers.ModelSerializer):
         fields = ["public_id", "citation", "instrument", "heading"]
 
 
-class MappingSerializer(serializers.ModelSerializer):
+class MappingSerializer(LeanWriteMixin, serializers.ModelSerializer):
     source = ProvisionBriefSerializer()
     target = ProvisionBriefSerializer()
     mapping_set = serializers.SlugRelatedField(
@@ -169,7 +342,7 @@ class SuggestionRelatedSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class SuggestionSerializer(serializers.Serializer):
+class SuggestionSerializer(LeanWriteMixin, serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField(help_text="Fused score (standardised semantic and lexical).")
     public_id = serializers.CharField(source="provision.public_id")
@@ -458,4 +631,14 @@ class CrosswalkQuerySerializer(PairQuerySerializer):
         min_value=2,
         max_value=3,
         help_text="With `derived=true`: the longest path, in mappings (2 or 3).",
+    )
+    max_results = serializers.IntegerField(
+        required=False,
+        default=20_000,
+        min_value=1,
+        max_value=100_000,
+        help_text=(
+            "The most mappings (direct and derived) the response may hold, 1–100,000: a "
+            "crosswalk that would hold more is a 400 naming this parameter."
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -16,6 +17,13 @@ class SharedRateThrottle(SimpleRateThrottle):
     """DRF's sliding window, read and written under a lock shared by every worker: without it,
     two workers reading the same history at once would each add their request to a copy and
     one of the two would be lost, letting more than the rate through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The backend itself: DRF's default is django.core.cache.cache, a proxy, which
+        # counter_lock cannot recognise (isinstance), so it took no lock at all; threaded
+        # workers (config/gunicorn.conf.py) then let requests through in parallel.
+        self.cache = caches["default"]
 
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:

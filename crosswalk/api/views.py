@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crosswalk.analysis import coverage_build, crosswalk_build
+from crosswalk.analysis import TooManyResults, coverage_build, crosswalk_build
 from crosswalk.api.conditional import conditional, pair_stamp, validators
 from crosswalk.api.filters import strict_query
 from crosswalk.api.pagination import MappingCursorPagination
@@ -40,6 +40,7 @@ from crosswalk.api.serializers import (
 )
 from crosswalk.filters import InstrumentFilter, MappingFilter, PagingOnlyFilter, ProvisionFilter
 from crosswalk.models import Gap, Instrument, Jurisdiction, Mapping, Provision
+from crosswalk.querysets import prefetch_rows
 from crosswalk.suggestions import suggestions_for
 
 INCLUDES = {"texts", "references", "topics"}
@@ -52,7 +53,13 @@ class ConditionalReadMixin:
     stamp_fields: tuple[str, ...] = ("updated_at",)
 
     def _stamps(self, row: Any) -> list[Any]:
+        if isinstance(row, dict):  # a row read with values()
+            return [row[path] for path in self.stamp_fields]
         return [attrgetter(path)(row) for path in self.stamp_fields]
+
+    @staticmethod
+    def _key(row: Any) -> Any:
+        return row["id"] if isinstance(row, dict) else row.pk
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
@@ -69,7 +76,10 @@ class ConditionalReadMixin:
             stamps = [self._stamps(row) for row in rows]
             parts = [
                 total,
-                *((row.pk, *row_stamps) for row, row_stamps in zip(rows, stamps, strict=True)),
+                *(
+                    (self._key(row), *row_stamps)
+                    for row, row_stamps in zip(rows, stamps, strict=True)
+                ),
             ]
             data = None
         else:
@@ -87,7 +97,7 @@ class ConditionalReadMixin:
         obj = self.get_object()
         if self.stamp_fields:
             stamps, data = self._stamps(obj), None
-            parts = [obj.pk, *stamps]
+            parts = [self._key(obj), *stamps]
         else:
             stamps, data = [], self.get_serializer(obj).data
             parts = [data]
@@ -213,8 +223,11 @@ class ProvisionViewSet(
     natural_field = "public_id"
     lookup_value_regex = r"[A-Za-z0-9_.:\-]+"
 
+    # Built once: cloning it costs less than resolving its annotations on every request.
+    base_queryset = Provision.objects.for_api_list()
+
     def get_queryset(self) -> Any:
-        queryset = Provision.objects.for_api_list()
+        queryset = self.base_queryset.all()
         includes = self._includes()
         if "texts" in includes:
             queryset = queryset.with_all_texts()
@@ -223,6 +236,27 @@ class ProvisionViewSet(
         if "topics" in includes or self.action == "retrieve":
             queryset = queryset.with_topic_slugs()
         return queryset
+
+    # Lists and details read rows as dicts (ProvisionQuerySet.as_rows), their prefetches
+    # attached by prefetch_rows: no model instance is built for what is only written out.
+    row_actions = ("list", "retrieve")
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if self.action not in self.row_actions:
+            return queryset
+        rows, self.row_lookups = queryset.as_rows(ProvisionSerializer.row_fields)
+        return rows
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return page if page is None else prefetch_rows(page, self.row_lookups)
+
+    def get_object(self) -> Any:
+        found = super().get_object()
+        if self.action in self.row_actions:
+            prefetch_rows([found], self.row_lookups)
+        return found
 
     def _includes(self) -> set[str]:
         raw = self.request.query_params.get("include", "")
@@ -326,12 +360,23 @@ class CrosswalkView(APIView):
         query = strict_query(request, CrosswalkQuerySerializer)
         etag, last_modified = pair_stamp(request, query)
         mappings = Mapping.objects.visible(drafts=sees_drafts(request))
-        return conditional(
-            request,
-            etag,
-            last_modified,
-            lambda: Response(CrosswalkSerializer(crosswalk_build(mappings=mappings, **query)).data),
-        )
+
+        def build() -> Response:
+            try:
+                body = crosswalk_build(mappings=mappings, **query)
+            except TooManyResults as exc:
+                raise ValidationError(
+                    {
+                        "max_results": [
+                            f"This crosswalk would hold more than {exc.limit} mappings (direct "
+                            "and derived). Narrow it (max_depth=2, as_of) or raise max_results "
+                            "(at most 100000)."
+                        ]
+                    }
+                ) from exc
+            return Response(CrosswalkSerializer(body).data)
+
+        return conditional(request, etag, last_modified, build)
 
 
 class CoverageView(APIView):
