@@ -492,6 +492,9 @@ class MappingAdmin(SimpleHistoryAdmin):
         )
 
     def coverage_view(self, request: HttpRequest) -> HttpResponse:
+        # Like the mapping list and the history CSV: staff status alone opens none of them.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
