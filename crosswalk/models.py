@@ -791,3 +791,29 @@ class PartnerAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "partner API key"
         verbose_name_plural = "partner API keys"
+
+
+class ImportUpload(models.Model):
+    """A mappings CSV an admin user previewed, kept between the preview and the commit so that
+    the commit names it by id instead of posting the file again (any worker can commit it).
+    Only its uploader may commit it; it expires EXPIRES_AFTER after the preview, and expired
+    rows are deleted whenever the import page stores or reads one."""
+
+    EXPIRES_AFTER = datetime.timedelta(hours=24)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_uploads"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'upload'} ({self.user}, {self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + self.EXPIRES_AFTER

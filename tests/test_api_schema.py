@@ -30,6 +30,9 @@ def schema(django_db_blocker) -> dict[str, Any]:
     return response.json()
 
 
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # no whitespace-only value, no NUL
+
+
 def operations(schema: dict[str, Any]):
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
@@ -110,7 +113,7 @@ def test_paging_parameters_state_their_bounds(schema):
     }
     mappings = parameters(schema, "/api/v1/mappings/")
     assert "page" not in mappings
-    assert mappings["cursor"]["schema"] == {"type": "string", "minLength": 1}
+    assert mappings["cursor"]["schema"] == {"type": "string", "minLength": 1, "pattern": NOT_BLANK}
     assert mappings["page_size"]["schema"]["maximum"] == 500
 
 
@@ -119,7 +122,9 @@ def test_filters_state_their_bounds(schema):
     for name in ("strength_min", "strength_max"):
         assert mappings[name]["schema"] == {"type": "integer", "minimum": 1, "maximum": 10}
     provisions = parameters(schema, "/api/v1/provisions/")
-    assert provisions["q"]["schema"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert provisions["q"]["schema"] == {
+        "type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK
+    }  # fmt: skip
     assert provisions["ordering"]["schema"]["minItems"] == 1
     free_text = [
         (name, operation_name)

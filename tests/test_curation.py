@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -381,12 +382,8 @@ def test_admin_import_preview_then_commit(client, people):
     upload.name = "m.csv"
     page = c.post("/admin/crosswalk/mapping/import/", {"file": upload}).content.decode()
     assert "1 valid row(s), 0 error(s)" in page and not Mapping.objects.exists()
-    content = page.split('<textarea name="content" hidden>')[1].split("</textarea>")[0]
-    import html
-
-    response = c.post(
-        "/admin/crosswalk/mapping/import/", {"content": html.unescape(content), "commit": "1"}
-    )
+    upload_id = re.search(r'name="upload" value="(\d+)"', page).group(1)
+    response = c.post("/admin/crosswalk/mapping/import/", {"upload": upload_id, "commit": "1"})
     assert response.status_code == 302
     assert Mapping.objects.get().author == people["curator"]
 

@@ -12,11 +12,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -30,7 +32,7 @@ from crosswalk.importers.mapping_csv import (
     mappings_csv_commit,
     mappings_csv_parse,
 )
-from crosswalk.models import Mapping, Provision
+from crosswalk.models import ImportUpload, Mapping, Provision
 from crosswalk.validators import RELATIONSHIP_MEANINGS, validate_mapping_fields
 
 Status = Mapping.Status
@@ -429,6 +431,9 @@ class MappingAdmin(SimpleHistoryAdmin):
         return JsonResponse({"html": side_by_side(source, target)})
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload → dry-run preview; a clean file is stored (ImportUpload) and the commit names
+        it by id, so the content is never posted twice and any worker can commit it. Only the
+        uploader can commit an upload; uploads expire after 24 hours."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         context = {
@@ -437,25 +442,60 @@ class MappingAdmin(SimpleHistoryAdmin):
             "title": "Import mappings from CSV",
             "max_bytes": MAX_FILE_BYTES,
             "max_cell": MAX_CELL,
+            "expires_hours": int(ImportUpload.EXPIRES_AFTER.total_seconds() // 3600),
         }
-        if request.method == "POST":
-            if "file" in request.FILES:
-                # One byte over the limit is enough for the parser to refuse it.
-                content = request.FILES["file"].read(MAX_FILE_BYTES + 1)
-            else:
-                content = request.POST.get("content", "").encode()
-            preview = mappings_csv_parse(content)
-            context.update(preview=preview, content=content.decode("utf-8-sig", errors="replace"))
-            if preview.ok and request.POST.get("commit") == "1":
-                mappings_csv_commit(preview, author=request.user)
-                self.message_user(request, f"Imported as drafts: {preview.summary()}.")
-                return HttpResponseRedirect(
-                    reverse("admin:crosswalk_mapping_changelist")
-                    + "?status__exact=draft&provenance__exact=imported"
-                )
+        if request.method != "POST":
+            return TemplateResponse(request, "admin/crosswalk/mapping/import.html", context)
+        ImportUpload.objects.filter(
+            created_at__lt=timezone.now() - ImportUpload.EXPIRES_AFTER
+        ).delete()
+        if request.POST.get("commit") == "1":
+            return self._import_commit(request, context)
+        upload = request.FILES.get("file")
+        if upload is None:
+            self.message_user(request, "Choose a CSV file to preview.", messages.ERROR)
+            return TemplateResponse(request, "admin/crosswalk/mapping/import.html", context)
+        # One byte over the limit is enough for the parser to refuse it.
+        content = upload.read(MAX_FILE_BYTES + 1)
+        preview = mappings_csv_parse(content)
+        context["preview"] = preview
+        if preview.ok:
+            context["upload"] = ImportUpload.objects.create(
+                user=request.user, filename=(upload.name or "")[:255], content=content
+            )
         return TemplateResponse(request, "admin/crosswalk/mapping/import.html", context)
 
+    def _import_commit(self, request: HttpRequest, context: dict) -> HttpResponse:
+        raw_id = request.POST.get("upload", "")
+        stored = ImportUpload.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        if stored is None:
+            self.message_user(
+                request,
+                "This preview has expired or was already imported (previews are kept "
+                f"{context['expires_hours']} hours): upload the file again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:crosswalk_mapping_import"))
+        if stored.user_id != request.user.pk:
+            raise PermissionDenied("Only the user who previewed a file can import it.")
+        # Parsed again: the database may have changed since the preview.
+        preview = mappings_csv_parse(bytes(stored.content))
+        if not preview.ok:
+            context.update(preview=preview)
+            return TemplateResponse(request, "admin/crosswalk/mapping/import.html", context)
+        with transaction.atomic():
+            mappings_csv_commit(preview, author=request.user)
+            stored.delete()
+        self.message_user(request, f"Imported as drafts: {preview.summary()}.")
+        return HttpResponseRedirect(
+            reverse("admin:crosswalk_mapping_changelist")
+            + "?status__exact=draft&provenance__exact=imported"
+        )
+
     def coverage_view(self, request: HttpRequest) -> HttpResponse:
+        # Like the mapping list and the history CSV: staff status alone opens none of them.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

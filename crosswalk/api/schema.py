@@ -66,14 +66,30 @@ class StrictFilterExtension(DjangoFilterExtension):
         return parameters
 
 
+NOT_BLANK_NO_NUL = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+DATETIME_OFFSET = r"([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
+
+
 def query_strings_not_empty(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Every query parameter refuses an empty value (crosswalk.filters.reject_bad_values): free
-    text parameters say so with minLength."""
+    text parameters say so with minLength, and with a pattern: at least one character that is
+    not whitespace, and no NUL anywhere (what reject_bad_values refuses)."""
+    from crosswalk.api.views import INCLUDES  # the views import this module
+
+    one = "(" + "|".join(sorted(INCLUDES)) + ")"
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
+                if parameter["in"] == "query" and parameter["name"] == "include":
+                    schema["pattern"] = f"^{one}(,{one})*$"
+                if parameter["in"] == "query" and schema.get("format") == "date-time":
+                    # PostgreSQL's limit on UTC offsets (crosswalk.filters).
+                    schema.setdefault("pattern", DATETIME_OFFSET)
                 free_text = "enum" not in schema and "format" not in schema
                 if parameter["in"] == "query" and schema.get("type") == "string" and free_text:
                     schema.setdefault("minLength", 1)
+                    schema.setdefault("pattern", NOT_BLANK_NO_NUL)
     return result
