@@ -310,19 +310,27 @@ def side_of(instrument: Instrument, day: datetime.date) -> str | None:
     return US_EOS if us_order and in_force else None
 
 
-def pair_counts(day: datetime.date, goal: int = GOAL) -> list[PairCount]:
+def _within(pk: int | None, citable: set[int], parents: dict[int, int | None]) -> bool:
+    """A citable unit, or part of one (a paragraph of an article): a recital or a bare
+    container is neither."""
+    while pk is not None:
+        if pk in citable:
+            return True
+        pk = parents.get(pk)
+    return False
+
+
+def pair_counts(day: datetime.date) -> list[PairCount]:
     """Per unordered pair of the nine core sides (36): published mappings between citable units
-    in force on `day`, plus published gaps of a citable unit in force. A gap says "no counterpart
-    in this one instrument", so a gap against one executive order does not speak for the US
-    side (all orders in force); gaps from an order's sections do count."""
+    (or their parts) in force on `day`, plus published gaps of such a unit. A gap says "no
+    counterpart in this one instrument", so a gap against one executive order does not speak
+    for the US side (all orders in force); gaps from an order's sections do count."""
     instruments = Instrument.objects.select_related("jurisdiction")
     sides = {i.pk: side_of(i, day) for i in instruments}
-    live = set(
-        Provision.objects.filter(instrument_id__in=[pk for pk, s in sides.items() if s])
-        .filter(in_force_q(day))
-        .citable()
-        .values_list("pk", flat=True)
-    )
+    core = Provision.objects.filter(instrument_id__in=[pk for pk, s in sides.items() if s])
+    citable = set(core.filter(in_force_q(day)).citable().values_list("pk", flat=True))
+    parents = dict(core.filter(in_force_q(day)).values_list("pk", "parent_id"))
+    live = {pk for pk in parents if _within(pk, citable, parents)}
     counts = {frozenset(p): PairCount(p) for p in itertools.combinations(SIDES, 2)}
     rows = Mapping.objects.published().values_list(
         "source_id", "target_id", "source_instrument_id", "target_instrument_id"
@@ -369,7 +377,7 @@ def run_audit(
     report.findings += out_of_force_findings(mappings, day, "mapping")
     report.findings += out_of_force_findings(gaps, day, "gap")
     report.pairs = sorted(
-        pair_counts(day, goal), key=lambda p: (p.total, SIDES.index(p.sides[0]), p.sides[1])
+        pair_counts(day), key=lambda p: (p.total, SIDES.index(p.sides[0]), p.sides[1])
     )
     for pair in report.pairs:
         if pair.total < goal:
@@ -646,4 +654,3 @@ def score_sheet(sheet: Path, key: Path | None = None) -> Score:
         indefensible=sorted(indefensible, key=lambda d: d["row"]),
         confusion={a: dict(sorted(b.items())) for a, b in sorted(confusion.items())},
     )
-
