@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from crosswalk.models import Mapping, Provision
+from crosswalk.audit import gap_model
+from crosswalk.models import Instrument, Mapping, Provision
 from tests.factories import mapping
 
 OECD = "oecd-ai-recommendation:principle_1-{}"
@@ -264,3 +265,39 @@ def test_author_cannot_be_the_reader_and_unfilled_sheets_are_refused(tmp_path):
     _fill(path, "bob", {n: ("maybe", "perhaps", "") for n in key})
     with pytest.raises(CommandError, match="is not one of"):
         call_command("audit_mappings", "--score", str(path), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(gap_model() is None, reason="no Gap model yet (issue 13, item 3)")
+def test_published_gaps_count_towards_their_pair():
+    from django.utils import timezone
+
+    from tests.factories import reviewer
+
+    Gap = gap_model()
+
+    def gap(source: str, target: str, rationale: str):
+        provision = Provision.objects.get(public_id=source)
+        return Gap.objects.create(
+            source=provision,
+            source_instrument_id=provision.instrument_id,
+            target_instrument=Instrument.objects.get(slug=target),
+            rationale=rationale,
+            status="published",
+            reviewer=reviewer(),
+            published_at=timezone.now(),
+        )
+
+    for n in range(1, 4):
+        gap(OECD.format(n), "g7-hiroshima-code-of-conduct", f"{LONG} gap {n}")
+    gap(OECD.format(4), "us-eo-14179", LONG + " one order only")  # not for the whole US side
+    mapping(OECD.format(5), G7C.format(1), rationale=LONG + " mapped")
+    short = gap("us-eo-14179:sec_2", "oecd-ai-recommendation", "None.")
+
+    report = audit("--as-of", "2026-01-01")
+    assert report["gaps_counted"] and report["published_gaps"] == 5
+    pairs = {frozenset(p["sides"]): p for p in report["pairs"]}
+    assert pairs[frozenset({"OECD", "G7 Code"})]["gaps"] == 3
+    assert pairs[frozenset({"OECD", "G7 Code"})]["total"] == 4
+    assert pairs[frozenset({"OECD", "US EOs"})]["gaps"] == 1  # the order's own section
+    assert [f["subjects"] for f in found(report, "short_rationale")] == [[f"gap {short.pk}"]]
