@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crosswalk', '0008_mapping_revisions_draft_permission_labels'),
+        ('crosswalk', '0011_search_and_crosswalk_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
