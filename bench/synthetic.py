@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from crosswalk.models import Instrument, Jurisdiction
+from crosswalk.models import Instrument, Jurisdiction, default_mapping_set_pk
 
 JURISDICTION = "ZZ"
 SLUG_PREFIX = "synthetic-"
@@ -162,13 +162,14 @@ def synthetic_generate(
         )
     progress(f"writing {mappings} mappings…")
     reviewer = _reviewer_id()  # before COPY: the connection serves nothing else while it runs
+    mapping_set = default_mapping_set_pk()
     with (
         connection.cursor() as cursor,
         cursor.connection.cursor().copy(
             "COPY crosswalk_mapping (source_id, target_id, source_instrument_id, "
             "target_instrument_id, relationship, strength, rationale_type, rationale, status, "
             "provenance, published_at, version, created_at, updated_at, reviewer_id, "
-            "review_comment, text_changed) FROM STDIN"
+            "review_comment, text_changed, mapping_set_id) FROM STDIN"
         ) as copy,
     ):
         for source, target in _pairs(rng, provision_ids, owner, mappings):
@@ -177,7 +178,7 @@ def synthetic_generate(
                     provision_ids[source], provision_ids[target], owner[source], owner[target],
                     rng.choice(RELATIONSHIPS), rng.randint(1, 10),
                     rng.choice(["syntactic", "semantic", "functional"]), writer.sentence(),
-                    "published", "imported", now, 1, now, now, reviewer, "", False,
+                    "published", "imported", now, 1, now, now, reviewer, "", False, mapping_set,
                 )
             )  # fmt: skip
     with connection.cursor() as cursor:

@@ -259,6 +259,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three different `status` vocabularies (instrument, provision, workflow): name each.
+    "ENUM_NAME_OVERRIDES": {
+        "InstrumentStatusEnum": "crosswalk.models.Instrument.Status",
+        "WorkflowStatusEnum": "crosswalk.models.Mapping.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "crosswalk.api.schema.query_strings_not_empty",

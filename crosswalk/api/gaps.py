@@ -33,6 +33,7 @@ from crosswalk.api.serializers import (
     ProvisionBriefSerializer,
 )
 from crosswalk.api.views import ConditionalReadMixin
+from crosswalk.exports import guard_cell
 from crosswalk.filters import GapFilter, PagingOnlyFilter
 from crosswalk.models import Gap, Mapping, MappingSet
 
@@ -130,30 +131,24 @@ def coverage_rows(*, source: Any, target: Any, mappings: Any, gaps: Any, as_of: 
         (source, target, _provisions(source, as_of)),
         (target, source, _provisions(target, as_of)),
     ]
-    ids = {p.pk for _, _, rows in sides for p in rows}
+    ids = {pk for _, _, rows in sides for pk, _ in rows}
     states = coverage.pair_states(
         first_id=source.pk, second_id=target.pk, mappings=mappings, gaps=gaps, provision_ids=ids
     )
-    public_ids = {p.pk: p.public_id for _, _, rows in sides for p in rows}
+    public_ids = {pk: brief["public_id"] for _, _, rows in sides for pk, brief in rows}
     out = []
     for instrument, other, rows in sides:
-        for p in rows:
-            state = states.state(p.pk)
-            counterparts = sorted(public_ids[pk] for pk in states.counterparts.get(p.pk, ()))
-            gap = states.gaps.get(p.pk) if state == coverage.GAP_CONFIRMED else None
+        for key, p in rows:
+            state = states.state(key)
+            counterparts = sorted(public_ids[pk] for pk in states.counterparts.get(key, ()))
+            gap = states.gaps.get(key) if state == coverage.GAP_CONFIRMED else None
             out.append(
                 [
-                    instrument.slug, p.public_id, p.citation, p.heading, other.slug, state,
+                    instrument.slug, p["public_id"], p["citation"], p["heading"], other.slug, state,
                     " ".join(counterparts), gap["rationale"] if gap else "",
                 ]
             )  # fmt: skip
     return out
-
-
-def _guard(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 class CoverageExportView(APIView):
@@ -187,7 +182,7 @@ class CoverageExportView(APIView):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(COVERAGE_COLUMNS)
-            writer.writerows([[_guard(cell) for cell in row] for row in rows])
+            writer.writerows([[guard_cell(cell) for cell in row] for row in rows])
             response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
             stamp = timezone.localdate().isoformat()
             name = f"crosswalk-coverage-{query['source'].slug}-{query['target'].slug}-{stamp}.csv"

@@ -342,7 +342,7 @@ class SuggestionRelatedSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class SuggestionSerializer(LeanWriteMixin, serializers.Serializer):
+class SuggestionSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     score = serializers.FloatField(help_text="Fused score (standardised semantic and lexical).")
     public_id = serializers.CharField(source="provision.public_id")
