@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
-from crosswalk.models import Instrument, Jurisdiction, Provision, Topic
+from crosswalk.models import Instrument, Jurisdiction, MappingSet, Provision, Topic
 
 # Query parameters naming a row, and where their valid values come from.
 INSTRUMENT_PARAMS = ("instrument", "source", "target", "source_instrument", "target_instrument")
@@ -29,6 +29,7 @@ def _values() -> dict[str, list[str]]:
         **dict.fromkeys(INSTRUMENT_PARAMS, instruments),
         **dict.fromkeys(PROVISION_PARAMS, provisions),
         "topic": topics,
+        "mapping_set": sorted(MappingSet.objects.values_list("slug", flat=True)),
         "jurisdiction": sorted(Jurisdiction.objects.values_list("code", flat=True)),
         "key": provisions + instruments,
         "slug": topics,
