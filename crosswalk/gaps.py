@@ -24,26 +24,21 @@ from crosswalk.models import (
     default_mapping_set,
     default_mapping_set_pk,
 )
+from crosswalk.workflow import (
+    expect_status,
+    four_eyes,
+    latest_text,
+    retire,
+    return_to_draft,
+    save_as,
+)
 
 Status = Gap.Status
 MIN_RATIONALE = 20
 
 
-def _save(gap: Gap, *, by: AbstractBaseUser | None, reason: str = "") -> None:
-    gap._history_user = by
-    if reason:
-        gap._change_reason = reason
-    gap.save()
-
-
 def _locked(gap: Gap) -> Gap:
     return Gap.objects.select_for_update().select_related("source").get(pk=gap.pk)
-
-
-def _expect(gap: Gap, *allowed: str, action: str) -> None:
-    if gap.status not in allowed:
-        state = gap.get_status_display().lower()
-        raise ValidationError({"status": [f"Cannot {action} a gap that is {state}."]})
 
 
 def covering_mappings(provision: Provision, instrument_id: int) -> Q:
@@ -131,7 +126,7 @@ def gap_create(
         author=author,
         last_editor=author,
     )
-    _save(gap, by=author, reason=note)
+    save_as(gap, by=author, reason=note)
     return gap
 
 
@@ -143,7 +138,7 @@ def gap_update(*, gap: Gap, editor: AbstractBaseUser, version: int, rationale: s
         raise ValidationError(
             {"version": [f"This gap was changed by someone else (now version {locked.version})."]}
         )
-    _expect(locked, Status.DRAFT, action="edit")
+    expect_status(locked, Status.DRAFT, action="edit")
     validate_gap_fields(
         source=locked.source,
         target_instrument=locked.target_instrument,
@@ -154,14 +149,14 @@ def gap_update(*, gap: Gap, editor: AbstractBaseUser, version: int, rationale: s
     locked.rationale = rationale.strip()
     locked.last_editor = editor
     locked.version += 1
-    _save(locked, by=editor)
+    save_as(locked, by=editor)
     return locked
 
 
 @transaction.atomic
 def gap_submit(*, gap: Gap, user: AbstractBaseUser) -> Gap:
     locked = _locked(gap)
-    _expect(locked, Status.DRAFT, action="submit")
+    expect_status(locked, Status.DRAFT, action="submit")
     validate_gap_fields(
         source=locked.source,
         target_instrument=locked.target_instrument,
@@ -173,23 +168,16 @@ def gap_submit(*, gap: Gap, user: AbstractBaseUser) -> Gap:
     locked.status = Status.IN_REVIEW
     locked.review_comment = ""
     locked.version += 1
-    _save(locked, by=user)
+    save_as(locked, by=user)
     return locked
-
-
-def _four_eyes(gap: Gap, reviewer: AbstractBaseUser, action: str) -> None:
-    if reviewer.pk in {gap.author_id, gap.last_editor_id}:
-        raise ValidationError(
-            {"reviewer": [f"You authored or last edited this gap: someone else must {action} it."]}
-        )
 
 
 @transaction.atomic
 def gap_publish(*, gap: Gap, reviewer: AbstractBaseUser) -> Gap:
     """Publish a gap under review; nobody publishes what they authored or last edited."""
     locked = _locked(gap)
-    _expect(locked, Status.IN_REVIEW, action="publish")
-    _four_eyes(locked, reviewer, "publish")
+    expect_status(locked, Status.IN_REVIEW, action="publish")
+    four_eyes(locked, reviewer, "publish")
     validate_gap_fields(
         source=locked.source,
         target_instrument=locked.target_instrument,
@@ -201,34 +189,18 @@ def gap_publish(*, gap: Gap, reviewer: AbstractBaseUser) -> Gap:
     locked.status = Status.PUBLISHED
     locked.reviewer = reviewer
     locked.published_at = timezone.now()
-    locked.source_text = locked.source.texts.order_by("-valid_from").first()
+    locked.source_text = latest_text(locked.source)
     locked.version += 1
-    _save(locked, by=reviewer)
+    save_as(locked, by=reviewer)
     return locked
 
 
 @transaction.atomic
 def gap_return(*, gap: Gap, reviewer: AbstractBaseUser, comment: str) -> Gap:
-    locked = _locked(gap)
-    _expect(locked, Status.IN_REVIEW, action="return")
-    if not comment.strip():
-        raise ValidationError({"review_comment": ["Say what needs to change."]})
-    locked.status = Status.DRAFT
-    locked.review_comment = comment.strip()
-    locked.reviewer = reviewer
-    locked.version += 1
-    _save(locked, by=reviewer)
-    return locked
+    return return_to_draft(_locked(gap), reviewer=reviewer, comment=comment)
 
 
 @transaction.atomic
 def gap_retire(*, gap: Gap, reviewer: AbstractBaseUser, comment: str = "") -> Gap:
     """Withdraw a published gap (e.g. a counterpart was found); the row and history stay."""
-    locked = _locked(gap)
-    _expect(locked, Status.PUBLISHED, action="retire")
-    locked.status = Status.RETIRED
-    if comment.strip():
-        locked.review_comment = comment.strip()
-    locked.version += 1
-    _save(locked, by=reviewer)
-    return locked
+    return retire(_locked(gap), reviewer=reviewer, comment=comment)

@@ -19,19 +19,17 @@ from django.utils import timezone
 
 from crosswalk.models import Mapping, MappingSet, Provision, ProvisionText, default_mapping_set
 from crosswalk.validators import validate_mapping_fields
+from crosswalk.workflow import (
+    expect_status,
+    four_eyes,
+    latest_text,
+    retire,
+    return_to_draft,
+    save_as,
+)
 
 Status = Mapping.Status
 CONTENT_FIELDS = ("relationship", "strength", "rationale_type", "rationale")
-
-
-def _latest_text(provision: Provision) -> ProvisionText | None:
-    return provision.texts.order_by("-valid_from").first()
-
-
-def _save(mapping: Mapping, *, by: AbstractBaseUser | None) -> None:
-    """Save, recording `by` in the history even outside a request (commands, importers)."""
-    mapping._history_user = by
-    mapping.save()
 
 
 def _locked(mapping: Mapping) -> Mapping:
@@ -50,12 +48,6 @@ def _validate(mapping: Mapping, *, for_review: bool = False) -> None:
         for_review=for_review,
         mapping_set_id=mapping.mapping_set_id,
     )
-
-
-def _expect(mapping: Mapping, *allowed: str, action: str) -> None:
-    if mapping.status not in allowed:
-        state = mapping.get_status_display().lower()
-        raise ValidationError({"status": [f"Cannot {action} a mapping that is {state}."]})
 
 
 @transaction.atomic
@@ -99,7 +91,7 @@ def mapping_create(
     )
     if note:
         mapping._change_reason = note
-    _save(mapping, by=author)
+    save_as(mapping, by=author)
     return mapping
 
 
@@ -118,7 +110,7 @@ def mapping_update(
                 ]
             }
         )
-    _expect(locked, Status.DRAFT, action="edit")
+    expect_status(locked, Status.DRAFT, action="edit")
     unknown = set(changes) - {"source", "target", *CONTENT_FIELDS}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -129,7 +121,7 @@ def mapping_update(
     locked.target_instrument_id = locked.target.instrument_id
     locked.last_editor = editor
     locked.version += 1
-    _save(locked, by=editor)
+    save_as(locked, by=editor)
     return locked
 
 
@@ -137,24 +129,13 @@ def mapping_update(
 def mapping_submit(*, mapping: Mapping, user: AbstractBaseUser) -> Mapping:
     """Send a draft for review; the rationale must be complete."""
     locked = _locked(mapping)
-    _expect(locked, Status.DRAFT, action="submit")
+    expect_status(locked, Status.DRAFT, action="submit")
     _validate(locked, for_review=True)
     locked.status = Status.IN_REVIEW
     locked.review_comment = ""
     locked.version += 1
-    _save(locked, by=user)
+    save_as(locked, by=user)
     return locked
-
-
-def _four_eyes(mapping: Mapping, reviewer: AbstractBaseUser, action: str) -> None:
-    if reviewer.pk in {mapping.author_id, mapping.last_editor_id}:
-        raise ValidationError(
-            {
-                "reviewer": [
-                    f"You authored or last edited this mapping: someone else must {action} it."
-                ]
-            }
-        )
 
 
 @transaction.atomic
@@ -163,8 +144,8 @@ def mapping_publish(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Mapping:
     published mapping of the same pair is retired: this one replaces it."""
     # The row lock makes a second, concurrent publish wait and then see `published`.
     locked = _locked(mapping)
-    _expect(locked, Status.IN_REVIEW, action="publish")
-    _four_eyes(locked, reviewer, "publish")
+    expect_status(locked, Status.IN_REVIEW, action="publish")
+    four_eyes(locked, reviewer, "publish")
     replaced = (
         Mapping.objects.select_for_update()
         .filter(source_id=locked.source_id, target_id=locked.target_id, status=Status.PUBLISHED)
@@ -175,44 +156,28 @@ def mapping_publish(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Mapping:
         replaced.status = Status.RETIRED
         replaced.review_comment = f"Replaced by mapping {locked.pk}."
         replaced.version += 1
-        _save(replaced, by=reviewer)
+        save_as(replaced, by=reviewer)
     locked.status = Status.PUBLISHED
     locked.reviewer = reviewer
     locked.published_at = timezone.now()
-    locked.source_text = _latest_text(locked.source)
-    locked.target_text = _latest_text(locked.target)
+    locked.source_text = latest_text(locked.source)
+    locked.target_text = latest_text(locked.target)
     locked.text_changed = False
     locked.version += 1
-    _save(locked, by=reviewer)
+    save_as(locked, by=reviewer)
     return locked
 
 
 @transaction.atomic
 def mapping_return(*, mapping: Mapping, reviewer: AbstractBaseUser, comment: str) -> Mapping:
     """Send a mapping under review back to draft with the reviewer's comment."""
-    locked = _locked(mapping)
-    _expect(locked, Status.IN_REVIEW, action="return")
-    if not comment.strip():
-        raise ValidationError({"review_comment": ["Say what needs to change."]})
-    locked.status = Status.DRAFT
-    locked.review_comment = comment.strip()
-    locked.reviewer = reviewer
-    locked.version += 1
-    _save(locked, by=reviewer)
-    return locked
+    return return_to_draft(_locked(mapping), reviewer=reviewer, comment=comment)
 
 
 @transaction.atomic
 def mapping_retire(*, mapping: Mapping, reviewer: AbstractBaseUser, comment: str = "") -> Mapping:
     """Withdraw a published mapping; the row and its history stay."""
-    locked = _locked(mapping)
-    _expect(locked, Status.PUBLISHED, action="retire")
-    locked.status = Status.RETIRED
-    if comment.strip():
-        locked.review_comment = comment.strip()
-    locked.version += 1
-    _save(locked, by=reviewer)
-    return locked
+    return retire(_locked(mapping), reviewer=reviewer, comment=comment)
 
 
 @transaction.atomic
@@ -220,14 +185,14 @@ def mapping_confirm_texts(*, mapping: Mapping, reviewer: AbstractBaseUser) -> Ma
     """A reviewer confirms a published mapping still holds for its provisions' current texts;
     not the mapping's author or last editor (as for publishing)."""
     locked = _locked(mapping)
-    _expect(locked, Status.PUBLISHED, action="confirm")
-    _four_eyes(locked, reviewer, "confirm")
-    locked.source_text = _latest_text(locked.source)
-    locked.target_text = _latest_text(locked.target)
+    expect_status(locked, Status.PUBLISHED, action="confirm")
+    four_eyes(locked, reviewer, "confirm")
+    locked.source_text = latest_text(locked.source)
+    locked.target_text = latest_text(locked.target)
     locked.text_changed = False
     locked.reviewer = reviewer
     locked.version += 1
-    _save(locked, by=reviewer)
+    save_as(locked, by=reviewer)
     return locked
 
 
@@ -257,7 +222,7 @@ def _flag_mappings(provision: Provision, *, by: AbstractBaseUser | None, reason:
         mapping.text_changed = True
         mapping.version += 1
         mapping._change_reason = reason
-        _save(mapping, by=by)
+        save_as(mapping, by=by)
         flagged += 1
     return flagged
 
@@ -359,6 +324,6 @@ def provision_texts_replace(
 def mapping_delete_draft(*, mapping: Mapping, user: AbstractBaseUser) -> None:
     """Delete a draft (never anything that was submitted or published); the history keeps it."""
     locked = _locked(mapping)
-    _expect(locked, Status.DRAFT, action="delete")
+    expect_status(locked, Status.DRAFT, action="delete")
     locked._history_user = user
     locked.delete()
