@@ -183,10 +183,25 @@ def test_eu_footnotes_are_served(api):
     assert with_notes == 39
 
 
-@pytest.mark.parametrize("slug", ["eu-ai-act", "us-eo-14110"])
-def test_instrument_versions_field_is_served(api, slug):
+@pytest.mark.parametrize(
+    ("slug", "periods"),
+    [
+        ("eu-ai-act", []),
+        (
+            "jp-ai-guidelines-for-business",
+            [("2025-04-04", "2026-03-30"), ("2026-03-31", None)],
+        ),
+        (
+            "kr-ai-framework-act-decree",
+            [("2026-01-22", "2026-07-20"), ("2026-07-21", "2026-08-19"), ("2026-08-20", None)],
+        ),
+    ],
+)
+def test_instrument_versions_field_is_served(api, slug, periods):
     body = api.get(f"/api/v1/instruments/{slug}/").json()
     assert isinstance(body["versions"], list)
+    assert [(v["valid_from"], v["valid_until"]) for v in body["versions"]] == periods
+    assert all(v["label"] and v["source_file"] for v in body["versions"])
 
 
 def test_search_in_japanese_and_korean_ranks_the_provision_about_the_term(api):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -48,40 +50,30 @@ class Command(BaseCommand):
             defaults={"first_name": "Crosswalk seed review", "is_active": False},
         )
         mapping_set = default_mapping_set()
-        loaded = set(
+        loaded_mappings = set(
             Mapping.objects.filter(provenance=Mapping.Provenance.SEED).values_list(
                 "source__public_id", "target__public_id"
             )
         )
-        total = 0
-        for path in sorted(folder.glob("*.csv")):
-            content = path.read_bytes()
-            pairs = _pairs(content)
-            if pairs and pairs <= loaded:
-                self.stdout.write(f"{path.name}: already loaded ({len(pairs)} mappings)")
-                continue
-            if pairs & loaded:
-                self.stderr.write(
-                    f"{path.name}: skipped, {len(pairs & loaded)} of its {len(pairs)} rows are "
-                    "loaded already (a file changed after loading; reload on a fresh database)"
-                )
-                continue
-            preview = mappings_csv_parse(content)
-            if preview.errors:
-                problems = "; ".join(str(e) for e in preview.errors[:20])
-                raise CommandError(f"{path.name}: {problems} (nothing loaded)")
-            created = mappings_csv_commit(
-                preview,
-                author=author,
-                provenance=Mapping.Provenance.SEED,
-                publish_as=reviewer,
-                mapping_set=mapping_set,
+        loaded_gaps = set(
+            Gap.objects.filter(provenance=Mapping.Provenance.SEED).values_list(
+                "source__public_id", "target_instrument__slug"
             )
-            methods = Counter(row.method or "unrecorded" for row in preview.rows)
-            how = ", ".join(f"{count} {method}" for method, count in sorted(methods.items()))
-            self.stdout.write(f"{path.name}: {len(created)} published (method: {how})")
-            total += len(created)
-        gaps = self._gaps(gaps_folder, author=author, reviewer=reviewer, mapping_set=mapping_set)
+        )
+        total = self._load_files(
+            folder, "mappings", loaded_mappings, "target", mappings_csv_parse,
+            lambda preview: mappings_csv_commit(
+                preview, author=author, provenance=Mapping.Provenance.SEED, publish_as=reviewer,
+                mapping_set=mapping_set,
+            ),
+        )  # fmt: skip
+        gaps = self._load_files(
+            gaps_folder, "gaps", loaded_gaps, "target_instrument", gaps_csv_parse,
+            lambda preview: gaps_csv_commit(
+                preview, author=author, provenance=Mapping.Provenance.SEED, publish_as=reviewer,
+                mapping_set=mapping_set,
+            ),
+        )  # fmt: skip
         if total or gaps:
             self.stdout.write(
                 self.style.SUCCESS(f"Seed curation: {total} mappings and {gaps} gaps published.")
@@ -89,39 +81,39 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Seed curation already loaded; nothing to do.")
 
-    def _gaps(self, folder: Path, *, author: object, reviewer: object, mapping_set: object) -> int:
-        """Each gap file once, as the mapping files: skipped when all its rows are loaded."""
-        loaded = set(
-            Gap.objects.filter(provenance=Mapping.Provenance.SEED).values_list(
-                "source__public_id", "target_instrument__slug"
-            )
-        )
+    def _load_files(
+        self,
+        folder: Path,
+        noun: str,
+        loaded: set[tuple[str, str]],
+        target: str,
+        parse: Callable[[bytes], Any],
+        commit: Callable[[Any], list],
+    ) -> int:
+        """Publish each file of `folder` once: skipped when all its rows are loaded, refused
+        (with a message) when only some are, all or nothing otherwise."""
         total = 0
         for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
             content = path.read_bytes()
-            keys = _pairs(content, target="target_instrument")
+            keys = _pairs(content, target=target)
             if keys and keys <= loaded:
-                self.stdout.write(f"{path.name}: already loaded ({len(keys)} gaps)")
+                self.stdout.write(f"{path.name}: already loaded ({len(keys)} {noun})")
                 continue
             if keys & loaded:
+                rows = "rows" if noun == "mappings" else noun
                 self.stderr.write(
-                    f"{path.name}: skipped, {len(keys & loaded)} of its {len(keys)} gaps are "
+                    f"{path.name}: skipped, {len(keys & loaded)} of its {len(keys)} {rows} are "
                     "loaded already (a file changed after loading; reload on a fresh database)"
                 )
                 continue
-            preview = gaps_csv_parse(content)
+            preview = parse(content)
             if preview.errors:
                 problems = "; ".join(str(e) for e in preview.errors[:20])
                 raise CommandError(f"{path.name}: {problems} (nothing loaded)")
-            created = gaps_csv_commit(
-                preview,
-                author=author,
-                provenance=Mapping.Provenance.SEED,
-                mapping_set=mapping_set,
-                publish_as=reviewer,
-            )
+            created = commit(preview)
             methods = Counter(row.method or "unrecorded" for row in preview.rows)
             how = ", ".join(f"{count} {method}" for method, count in sorted(methods.items()))
-            self.stdout.write(f"{path.name}: {len(created)} gaps published (method: {how})")
+            published = "published" if noun == "mappings" else "gaps published"
+            self.stdout.write(f"{path.name}: {len(created)} {published} (method: {how})")
             total += len(created)
         return total
