@@ -62,11 +62,6 @@ def _provisions(instrument: Instrument, as_of: datetime.date | None) -> list[tup
     ]
 
 
-def _weakest(strengths: list[int | None]) -> int | None:
-    known = [s for s in strengths if s is not None]
-    return min(known) if known else None
-
-
 def crosswalk_build(
     *,
     source: Instrument,

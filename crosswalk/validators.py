@@ -117,3 +117,18 @@ def topic_tag_errors(*, procedural: bool, topic_count: int, required: bool) -> l
     if required and not procedural and not topic_count:
         return ["Needs 1 to 3 topics or the procedural mark."]
     return []
+
+
+def footnote_errors(value: Any) -> list[str]:
+    """A dated text's footnotes: a list of {"number": text, "text": text or null}, as the
+    corpus stores and the API serves them."""
+    if not isinstance(value, list):
+        return ['A list of notes: [{"number": "1", "text": "…"}].']
+    for index, note in enumerate(value, start=1):
+        if not isinstance(note, dict) or set(note) - {"number", "text"}:
+            return [f'Note {index}: an object with "number" and "text" only.']
+        if not isinstance(note.get("number"), str) or not note["number"].strip():
+            return [f'Note {index}: "number" is a non-empty text.']
+        if note.get("text") is not None and not isinstance(note["text"], str):
+            return [f'Note {index}: "text" is a text or null.']
+    return []

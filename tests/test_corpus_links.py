@@ -232,3 +232,23 @@ def test_provision_detail_names_its_topics_and_lists_on_request(api):
         {"instrument": "eu-ai-act", "citation": "Article 50", "include": "topics"},
     ).json()
     assert included["results"][0]["topics"] == detail["topics"]
+
+
+def test_admin_refuses_malformed_footnotes_and_writes_nothing(client, db):
+    client.force_login(User.objects.create_superuser("notes-editor", password="pw-1234567"))
+    provision = Provision.objects.get(public_id="eu-ai-act:rec_8")
+    url = f"/admin/crosswalk/provision/{provision.pk}/change/"
+    data = form_data(client.get(url))
+    before = list(provision.texts.values_list("footnotes", flat=True))
+    for bad in ('{"number": "5"}', '[{"mark": "(5)"}]', '[{"number": "", "text": "x"}]'):
+        data["texts-0-footnotes"] = bad
+        response = client.post(url, data)
+        assert response.status_code == 200  # the form again, with its error
+        texts = next(
+            i.formset for i in response.context["inline_admin_formsets"]
+            if i.formset.prefix == "texts"
+        )  # fmt: skip
+        assert "footnotes" in texts.forms[0].errors
+    assert list(provision.texts.values_list("footnotes", flat=True)) == before
+    served = client.get("/api/v1/provisions/eu-ai-act:rec_8/")
+    assert served.status_code == 200

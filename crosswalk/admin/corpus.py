@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
@@ -35,6 +37,7 @@ from crosswalk.services import (
     provision_copy_latest,
     provision_text_change,
 )
+from crosswalk.validators import footnote_errors
 
 
 @admin.register(Jurisdiction)
@@ -64,9 +67,18 @@ class InstrumentAdmin(SimpleHistoryAdmin):
         return obj.provision_total
 
 
+class ProvisionTextForm(AdminForm):
+    def clean_footnotes(self) -> Any:
+        value = self.cleaned_data["footnotes"]
+        errors = footnote_errors(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return value
+
+
 class ProvisionTextInline(admin.StackedInline):
     model = ProvisionText
-    form = AdminForm
+    form = ProvisionTextForm
     extra = 0
     fields = [
         ("valid_from", "valid_until"), "heading", "text", "heading_original", "text_original",

@@ -319,14 +319,6 @@ def end_provisions(
         p["texts"][-1]["valid_until"] = last_day.isoformat()
 
 
-def descendants(provisions: list[Raw], root: str) -> set[str]:
-    found = {root}
-    for p in provisions:
-        if p["parent"] in found:
-            found.add(p["citation"])
-    return found
-
-
 def assemble(instrument: Raw, provisions: list[Raw]) -> Raw:
     for position, p in enumerate(provisions, start=1):
         p["position"] = position
